@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TransportGuard.Smtp;
+using TransportGuard.Spool;
+
+namespace TransportGuard;
+
+/// <summary>Composes the gateway: configuration sources, logging and the feature services.</summary>
+public static class GatewayHost
+{
+    /// <summary>The short switches scripts and the chaos suite start nodes with (DESIGN.md section 6); keep them stable.</summary>
+    private static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--config"] = "ConfigFile",
+        ["--smtp"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.Listen)}",
+        ["--smtps"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.ImplicitTlsListen)}",
+        ["--hostname"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.HostName)}",
+        ["--data"] = $"{SpoolOptions.Section}:{nameof(SpoolOptions.DataDirectory)}",
+    };
+
+    public static IHost Build(string[] args)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+        AddConfiguration(builder.Configuration, args);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSpool(builder.Configuration);
+        builder.Services.AddSmtpServer(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>appsettings.json beside the executable, then --config FILE, then TG_ variables, then switches.</summary>
+    private static void AddConfiguration(ConfigurationManager configuration, string[] args)
+    {
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        var file = new ConfigurationBuilder().AddCommandLine(args, SwitchMappings).Build()["ConfigFile"];
+        if (file is not null)
+            configuration.AddJsonFile(Path.GetFullPath(file), optional: false);
+        configuration.AddEnvironmentVariables("TG_");
+        configuration.AddCommandLine(args, SwitchMappings);
+    }
+}

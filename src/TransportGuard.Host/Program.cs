@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using TransportGuard;
+
+try
+{
+    using var host = GatewayHost.Build(args);
+    await host.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A bad option stops the process with one clear line per bad key (DESIGN.md section 6).
+    foreach (var failure in ex.Failures)
+        Console.Error.WriteLine($"transportguard: configuration error: {failure}");
+    return 2;
+}
+catch (Exception ex) when (ex is InvalidOperationException or FormatException or FileNotFoundException
+    or System.Net.Sockets.SocketException)
+{
+    Console.Error.WriteLine($"transportguard: cannot start: {ex.Message}");
+    return 2;
+}

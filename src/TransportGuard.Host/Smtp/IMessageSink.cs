@@ -1,0 +1,22 @@
+namespace TransportGuard.Smtp;
+
+/// <summary>
+/// Where received messages go. The engine streams content into a writer in bounded chunks and answers 250 only
+/// when <see cref="IMessageWriter.CommitAsync"/> returns (STYLE.md rule 4: 250 only once durable).
+/// </summary>
+public interface IMessageSink
+{
+    ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken);
+}
+
+/// <summary>One message being received. Disposing it without a commit discards everything written.</summary>
+public interface IMessageWriter : IAsyncDisposable
+{
+    /// <summary>Known from the start so the Received header can name it.</summary>
+    string QueueId { get; }
+
+    ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Returns once the message is durable; throws when it could not be made so.</summary>
+    ValueTask CommitAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace TransportGuard.Smtp.Session;
+
+/// <summary>What every session shares: options, policy, the sink, the certificate, the clock and the logger.</summary>
+public sealed class SmtpSessionServices(
+    IOptions<SmtpServerOptions> server,
+    IOptions<SmtpLimits> limits,
+    RelayPolicy relay,
+    IMessageSink sink,
+    TlsCertificateProvider tls,
+    TimeProvider time,
+    ILogger<SmtpSession> logger,
+    IEnumerable<ISmtpExtension> extensions)
+{
+    public SmtpServerOptions Server { get; } = server.Value;
+    public SmtpLimits Limits { get; } = limits.Value;
+    public RelayPolicy Relay { get; } = relay;
+    public IMessageSink Sink { get; } = sink;
+    public TlsCertificateProvider Tls { get; } = tls;
+    public TimeProvider Time { get; } = time;
+    public ILogger Logger { get; } = logger;
+    public IReadOnlyList<ISmtpExtension> Extensions { get; } = [.. extensions];
+}

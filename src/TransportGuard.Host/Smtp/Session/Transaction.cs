@@ -1,0 +1,37 @@
+using System.Buffers;
+using TransportGuard.Smtp.Protocol;
+
+namespace TransportGuard.Smtp.Session;
+
+/// <summary>One mail transaction (MAIL to end of data): the envelope so far and the content being streamed.</summary>
+internal sealed class Transaction(string reversePath, EsmtpParameters parameters) : IAsyncDisposable
+{
+    /// <summary>Content is gathered into a chunk of this size before it goes to the sink.</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    public string ReversePath { get; } = reversePath;
+    public EsmtpParameters Parameters { get; } = parameters;
+    public List<EnvelopeRecipient> Recipients { get; } = [];
+    public IMessageWriter? Writer { get; set; }
+    public MessageBodyScanner? Scanner { get; set; }
+    public long Size { get; set; }
+    public bool TooBig { get; set; }
+    public bool SmtpUtf8 => Parameters.Contains("SMTPUTF8");
+
+    private byte[]? _chunk;
+    public byte[] Chunk => _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
+    public int Filled { get; set; }
+
+    public BodyViolation Violations => Scanner?.Violations ?? BodyViolation.None;
+    public bool Refused => TooBig || Violations != BodyViolation.None;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Writer is not null)
+            await Writer.DisposeAsync();
+        Writer = null;
+        if (_chunk is not null)
+            ArrayPool<byte>.Shared.Return(_chunk);
+        _chunk = null;
+    }
+}

@@ -1,0 +1,46 @@
+using TransportGuard.Configuration;
+
+namespace TransportGuard.Smtp;
+
+/// <summary>The SMTP listeners and the name the server gives itself (configuration section "Smtp").</summary>
+public sealed class SmtpServerOptions : IValidatable
+{
+    public const string Section = "Smtp";
+
+    /// <summary>Plain SMTP listeners (STARTTLS offered when a certificate is available), comma-separated HOST:PORT.</summary>
+    public string Listen { get; set; } = "127.0.0.1:2525";
+
+    /// <summary>Implicit-TLS listeners (RFC 8314 submissions style), comma-separated HOST:PORT; none by default.</summary>
+    public string? ImplicitTlsListen { get; set; }
+
+    /// <summary>The name in the greeting, EHLO reply and Received headers.</summary>
+    public string HostName { get; set; } = System.Net.Dns.GetHostName();
+
+    /// <summary>Refuse MAIL until the session is encrypted (530 5.7.0); off by default like Postfix's "may" level.</summary>
+    public bool RequireTls { get; set; }
+
+    /// <summary>How long running sessions get to finish when the gateway stops before they are told 421 4.3.2.</summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<string> ListenEndpoints() => Split(Listen);
+    public IEnumerable<string> ImplicitTlsEndpoints() => Split(ImplicitTlsListen);
+
+    private static string[] Split(string? list) =>
+        (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var endpoint in ListenEndpoints())
+            if (Check.Endpoint($"{Section}:{nameof(Listen)}", endpoint) is { } error)
+                yield return error;
+        foreach (var endpoint in ImplicitTlsEndpoints())
+            if (Check.Endpoint($"{Section}:{nameof(ImplicitTlsListen)}", endpoint) is { } error)
+                yield return error;
+        if (!ListenEndpoints().Any() && !ImplicitTlsEndpoints().Any())
+            yield return $"{Section}:{nameof(Listen)} must name at least one HOST:PORT";
+        if (string.IsNullOrWhiteSpace(HostName) || HostName.Contains(' ', StringComparison.Ordinal))
+            yield return $"{Section}:{nameof(HostName)} must be a host name without spaces (got '{HostName}')";
+        if (Check.Positive($"{Section}:{nameof(ShutdownGrace)}", ShutdownGrace) is { } grace)
+            yield return grace;
+    }
+}
