@@ -1,0 +1,55 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TransportGuard.Smtp.Transport;
+
+namespace TransportGuard.Tests.Support;
+
+/// <summary>
+/// A whole gateway in this process, composed exactly as the executable composes it, on a free loopback port
+/// with its own data directory. Extra settings are passed as configuration switches ("Smtp:Limits:MaxRecipients", "3").
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private TestGateway(IHost host, string dataDirectory)
+    {
+        _host = host;
+        DataDirectory = dataDirectory;
+    }
+
+    public string DataDirectory { get; }
+    public string QueueDirectory => Path.Combine(DataDirectory, "queue");
+    public IPEndPoint SmtpEndPoint => _host.Services.GetRequiredService<SmtpListener>().EndPoints[0];
+    public IReadOnlyList<IPEndPoint> SmtpEndPoints => _host.Services.GetRequiredService<SmtpListener>().EndPoints;
+    public int Port => SmtpEndPoint.Port;
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<TestGateway> StartAsync(params (string Key, string Value)[] settings)
+    {
+        var data = TempDirectory.Create("gateway");
+        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning" };
+        foreach (var (key, value) in settings)
+        {
+            args.Add("--" + key);
+            args.Add(value);
+        }
+        var host = GatewayHost.Build([.. args]);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return new TestGateway(host, data);
+    }
+
+    /// <summary>The committed messages (those whose envelope file exists), oldest id first.</summary>
+    public IReadOnlyList<StoredMessage> Messages() =>
+        [.. Directory.EnumerateFiles(QueueDirectory, "*.json")
+            .Order(StringComparer.Ordinal)
+            .Select(path => StoredMessage.Load(path))];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(CancellationToken.None);
+        _host.Dispose();
+        TempDirectory.Delete(DataDirectory);
+    }
+}
