@@ -29,7 +29,7 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(params (string Key, string Value)[] settings)
     {
         var data = TempDirectory.Create("gateway");
-        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning" };
+        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning" };
         foreach (var (key, value) in settings)
         {
             args.Add("--" + key);

@@ -89,10 +89,11 @@ public sealed partial class SmtpSession
         var input = _connection.Input;
         if (input.TryRead(out var ready))
             return ready;
-        await FlushAsync();
+        // The timer covers the flush too: a client that stops reading our replies is timed out like a silent one.
         _timeout.CancelAfter(timeout);
         try
         {
+            await FlushAsync();
             return await input.ReadAsync(_readCancellation.Token);
         }
         catch (OperationCanceledException) when (!_shutdown.IsCancellationRequested)

@@ -65,9 +65,10 @@ public sealed partial class SmtpListener(
             {
                 client = await listener.AcceptAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException
+                || stoppingToken.IsCancellationRequested || ex is SocketException { SocketErrorCode: SocketError.OperationAborted })
             {
-                return;
+                return; // the listener was closed: the gateway is stopping
             }
             catch (SocketException ex)
             {

@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using TransportGuard.Smtp;
+using TransportGuard.Smtp.Session;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Tests.Support;
+
+/// <summary>
+/// One SMTP session over an in-memory connection, on a virtual clock, writing to a real file sink in a temp
+/// directory (or to the sink a test wraps around it).
+/// </summary>
+public sealed class SessionHarness : IAsyncDisposable
+{
+    private readonly string _data = TempDirectory.Create("session");
+    private readonly CancellationTokenSource _shutdown = new();
+
+    public SessionHarness(SmtpLimits? limits = null, Func<IMessageSink, IMessageSink>? wrapSink = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        var spool = Options.Create(new SpoolOptions { DataDirectory = _data });
+        IMessageSink sink = new FileMessageSink(spool, new QueueIdGenerator(Time));
+        Sink = wrapSink?.Invoke(sink) ?? sink;
+        var server = Options.Create(new SmtpServerOptions { HostName = "mx.test.local" });
+        var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),
+            new RelayPolicy(Options.Create(new RelayOptions())), Sink,
+            new TlsCertificateProvider(Options.Create(new TlsOptions { GenerateSelfSigned = false }), server),
+            Time, NullLogger<SmtpSession>.Instance, []);
+        Session = new SmtpSession(Connection, services, _shutdown.Token);
+        Running = Session.RunAsync();
+    }
+
+    public InMemoryConnection Connection { get; } = new();
+    public FakeTimeProvider Time { get; }
+    public IMessageSink Sink { get; }
+    public SmtpSession Session { get; }
+    public Task Running { get; }
+    public string QueueDirectory => Path.Combine(_data, "queue");
+
+    public async Task SendAsync(string raw)
+    {
+        await Connection.ClientOutput.WriteAsync(Encoding.UTF8.GetBytes(raw), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Reads replies until <paramref name="count"/> complete replies have arrived; returns their last lines.</summary>
+    public async Task<IReadOnlyList<string>> ReadRepliesAsync(int count)
+    {
+        var replies = new List<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var reader = Connection.ClientInput;
+        while (replies.Count < count)
+        {
+            var result = await reader.ReadAsync(timeout.Token);
+            var buffer = result.Buffer;
+            while (replies.Count < count && buffer.PositionOf((byte)'\n') is { } lf)
+            {
+                var line = Encoding.UTF8.GetString(buffer.Slice(0, lf)).TrimEnd('\r');
+                buffer = buffer.Slice(buffer.GetPosition(1, lf));
+                if (line.Length < 4 || line[3] != '-')
+                    replies.Add(line);
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted && replies.Count < count)
+                throw new IOException("session closed; replies so far: " + string.Join(" | ", replies));
+        }
+        return replies;
+    }
+
+    /// <summary>
+    /// Moves the virtual clock forward one step at a time until the session ends, and returns how much virtual
+    /// time that took. Stepping avoids a race with the session arming its timer after the test advanced the clock.
+    /// </summary>
+    public async Task<TimeSpan> AdvanceUntilSessionEndsAsync(TimeSpan step, TimeSpan max)
+    {
+        var elapsed = TimeSpan.Zero;
+        while (!Running.IsCompleted && elapsed < max)
+        {
+            await Task.Delay(2, TestContext.Current.CancellationToken);
+            Time.Advance(step);
+            elapsed += step;
+        }
+        await Running.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        return elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync();
+        await Connection.ClientOutput.CompleteAsync();
+        await Running.WaitAsync(TimeSpan.FromSeconds(10));
+        await Session.DisposeAsync();
+        _shutdown.Dispose();
+        TempDirectory.Delete(_data);
+    }
+}
