@@ -48,8 +48,9 @@ public sealed partial class SmtpSession
                     input.AdvanceTo(buffer.Start);
                     return CommandInput.Fail(SmtpReplies.BareLineEndingInCommand);
                 case LineStatus.TooLong:
+                    // Consume nothing yet: the skip above runs next on the same bytes, whose line end may be here.
                     _discardingLongLine = true;
-                    input.AdvanceTo(buffer.End);
+                    input.AdvanceTo(buffer.Start);
                     continue;
                 default:
                     input.AdvanceTo(buffer.Start, buffer.End);
