@@ -37,9 +37,7 @@ public sealed class SmtpLimitsTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.SendAsync("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
-        for (var i = 0; i < 3; i++)
-            await client.ReadReplyAsync();
+        await client.BeginDataAsync();
         Assert.StartsWith("550 5.6.0", (await client.CommandAsync("Subject: long\r\n\r\n" + new string('x', 999) + "\r\n.")).Last, StringComparison.Ordinal);
         Assert.Empty(gateway.Messages());
     }
@@ -67,8 +65,7 @@ public sealed class SmtpLimitsTests
     {
         await using var gateway = await TestGateway.StartAsync(("Smtp:Limits:MaxMessageSize", "5000"));
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.CommandAsync("MAIL FROM:<a@example.org>");
-        await client.CommandAsync("RCPT TO:<b@example.com>");
+        await client.BeginEnvelopeAsync();
         var chunk = string.Concat(Enumerable.Repeat(new string('z', 98) + "\r\n", 60)); // 6000 octets
         await client.SendAsync($"BDAT {chunk.Length}\r\n{chunk}");
         Assert.Equal("552 5.3.4 Error: message size exceeds fixed maximum message size", (await client.ReadReplyAsync()).Last);

@@ -121,8 +121,7 @@ public sealed class SmtpTransactionTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.CommandAsync("MAIL FROM:<a@example.org>");
-        await client.CommandAsync("RCPT TO:<b@example.com>");
+        await client.BeginEnvelopeAsync();
         var part1 = "Subject: chunked\r\n\r\n.not stuffed\r\n";
         var part2 = ".\r\nend\r\n";
         await client.SendAsync($"BDAT {Encoding.UTF8.GetByteCount(part1)}\r\n{part1}BDAT {Encoding.UTF8.GetByteCount(part2)}\r\n{part2}BDAT 0 LAST\r\n");
@@ -149,8 +148,7 @@ public sealed class SmtpTransactionTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.CommandAsync("MAIL FROM:<a@example.org>");
-        await client.CommandAsync("RCPT TO:<b@example.com>");
+        await client.BeginEnvelopeAsync();
         await client.SendAsync("BDAT 3\r\nabc");
         Assert.Equal(250, (await client.ReadReplyAsync()).Code);
         Assert.Equal("503 5.5.1 Error: bad sequence of commands", (await client.CommandAsync("DATA")).Last);

@@ -23,9 +23,7 @@ public sealed class SmugglingTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.SendAsync("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
-        for (var i = 0; i < 3; i++)
-            await client.ReadReplyAsync();
+        await client.BeginDataAsync();
         await client.SendAsync(
             $"Subject: outer\r\n\r\nhello{fakeEnd}MAIL FROM:<ceo@example.com>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nwire money\r\n.\r\n");
         Assert.Equal("550 5.5.2 Error: bare <CR> or <LF> received in message data (RFC 5321 2.3.8)", (await client.ReadReplyAsync()).Last);
@@ -51,8 +49,7 @@ public sealed class SmugglingTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await client.CommandAsync("MAIL FROM:<a@example.org>");
-        await client.CommandAsync("RCPT TO:<b@example.com>");
+        await client.BeginEnvelopeAsync();
         const string Content = "Subject: x\r\n\r\nline\n.\nmore\r\n";
         await client.SendAsync($"BDAT {Content.Length} LAST\r\n{Content}");
         Assert.StartsWith("550 5.5.2", (await client.ReadReplyAsync()).Last, StringComparison.Ordinal);

@@ -18,9 +18,7 @@ public sealed class StartTlsTests
         Assert.DoesNotContain(ehlo.Lines, l => l.Contains("STARTTLS", StringComparison.Ordinal));
         Assert.Equal("503 5.5.1 Error: TLS already active", (await client.CommandAsync("STARTTLS")).Last);
 
-        await client.CommandAsync("MAIL FROM:<a@example.org>");
-        await client.CommandAsync("RCPT TO:<b@example.com>");
-        await client.CommandAsync("DATA");
+        await client.BeginDataAsync();
         Assert.Equal(250, (await client.CommandAsync("Subject: tls\r\n\r\nsecret\r\n.")).Code);
         Assert.Contains("with ESMTPS id", Assert.Single(gateway.Messages()).Text, StringComparison.Ordinal);
     }

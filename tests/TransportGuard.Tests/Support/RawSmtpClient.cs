@@ -39,6 +39,23 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>MAIL and RCPT, each of which must get 250 (then BDAT or DATA follows).</summary>
+    public async Task BeginEnvelopeAsync(string from = "a@example.org", string to = "b@example.com")
+    {
+        Assert.Equal(250, (await CommandAsync($"MAIL FROM:<{from}>")).Code);
+        Assert.Equal(250, (await CommandAsync($"RCPT TO:<{to}>")).Code);
+    }
+
+    /// <summary>MAIL, RCPT and DATA as one pipelined group; the replies must be 250, 250, 354.</summary>
+    public async Task BeginDataAsync(string from = "a@example.org", string to = "b@example.com")
+    {
+        await SendAsync($"MAIL FROM:<{from}>\r\nRCPT TO:<{to}>\r\nDATA\r\n");
+        var codes = new List<int>();
+        for (var i = 0; i < 3; i++)
+            codes.Add((await ReadReplyAsync()).Code);
+        Assert.Equal([250, 250, 354], codes);
+    }
+
     public Task SendAsync(string raw) => SendAsync(Encoding.UTF8.GetBytes(raw));
 
     public async Task SendAsync(byte[] raw)

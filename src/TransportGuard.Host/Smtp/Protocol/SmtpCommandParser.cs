@@ -90,21 +90,19 @@ public static class SmtpCommandParser
         return true;
     }
 
-    private static bool TryParseMail(string args, out SmtpCommand? command, out SmtpReply? error)
-    {
-        command = null;
-        if (!TryParsePathArgument(args, "FROM:", allowNull: true, out var path, out var parameters, out error))
-            return false;
-        command = new MailCommand(path, parameters);
-        return true;
-    }
+    private static bool TryParseMail(string args, out SmtpCommand? command, out SmtpReply? error) =>
+        TryParseEnvelope(args, "FROM:", allowNull: true, (path, p) => new MailCommand(path, p), out command, out error);
 
-    private static bool TryParseRcpt(string args, out SmtpCommand? command, out SmtpReply? error)
+    private static bool TryParseRcpt(string args, out SmtpCommand? command, out SmtpReply? error) =>
+        TryParseEnvelope(args, "TO:", allowNull: false, (path, p) => new RcptCommand(path, p), out command, out error);
+
+    private static bool TryParseEnvelope(string args, string prefix, bool allowNull, Func<string, EsmtpParameters, SmtpCommand> create,
+        out SmtpCommand? command, out SmtpReply? error)
     {
         command = null;
-        if (!TryParsePathArgument(args, "TO:", allowNull: false, out var path, out var parameters, out error))
+        if (!TryParsePathArgument(args, prefix, allowNull, out var path, out var parameters, out error))
             return false;
-        command = new RcptCommand(path, parameters);
+        command = create(path, parameters);
         return true;
     }
 

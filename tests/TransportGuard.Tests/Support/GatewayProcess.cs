@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace TransportGuard.Tests.Support;
+
+/// <summary>
+/// The real `transportguard` executable in its own process, started with the same switches scripts use, so
+/// tests can kill it with SIGKILL and look at what it left on disk.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private GatewayProcess(Process process) => _process = process;
+
+    public IPEndPoint SmtpEndPoint => _listening.Task.Result;
+    public int ProcessId => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return string.Join('\n', _output);
+        }
+    }
+
+    /// <summary>The path of the built gateway, copied beside the tests by the project reference.</summary>
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "transportguard.dll");
+
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local" }.Concat(extraArgs))
+            info.ArgumentList.Add(arg);
+        var gateway = new GatewayProcess(Process.Start(info)!);
+        gateway._process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data);
+        gateway._process.ErrorDataReceived += (_, e) => gateway.OnLine(e.Data);
+        gateway._process.BeginOutputReadLine();
+        gateway._process.BeginErrorReadLine();
+        _ = gateway._process.WaitForExitAsync().ContinueWith(_ => gateway._listening.TrySetException(
+            new InvalidOperationException("gateway exited before listening:\n" + gateway.Output)), TaskScheduler.Default);
+        await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return gateway;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.Add(line);
+        if (ListeningLine().Match(line) is { Success: true } match)
+            _listening.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            await KillAsync();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"SMTP listening on (\S+) \(implicit TLS: False\)")]
+    private static partial Regex ListeningLine();
+}
