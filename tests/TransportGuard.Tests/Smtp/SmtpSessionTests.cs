@@ -59,6 +59,17 @@ public sealed class SmtpSessionTests
     }
 
     [Fact]
+    public async Task A_storage_error_while_data_streams_answers_451_after_the_data_and_the_session_goes_on()
+    {
+        await using var harness = new SessionHarness(wrapSink: sink => new FaultySink(sink, failWrite: true, writeError: () => new IOException("No space left on device (injected)")));
+        await harness.SendAsync("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+        await harness.ReadRepliesAsync(5);
+        await harness.SendAsync("Subject: x\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 98) + "\r\n", 2000)) + ".\r\nNOOP\r\n");
+        Assert.Equal(["451 4.3.0 Error: queue file write error, try again later", "250 2.0.0 Ok"], await harness.ReadRepliesAsync(2));
+        Assert.Empty(Directory.GetFiles(harness.QueueDirectory));
+    }
+
+    [Fact]
     public async Task An_unexpected_fault_closes_the_session_with_421_without_leaking_the_exception()
     {
         await using var harness = new SessionHarness(wrapSink: sink => new FaultySink(sink, failWrite: true));
@@ -73,18 +84,19 @@ public sealed class SmtpSessionTests
     }
 
     /// <summary>Fault injection around the real sink: a commit that fails as a full disk would, or a bug in a write.</summary>
-    private sealed class FaultySink(IMessageSink inner, bool failCommit = false, bool failWrite = false) : IMessageSink
+    private sealed class FaultySink(IMessageSink inner, bool failCommit = false, bool failWrite = false, Func<Exception>? writeError = null) : IMessageSink
     {
         public async ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
-            new Writer(await inner.OpenAsync(envelope, cancellationToken), failCommit, failWrite);
+            new Writer(await inner.OpenAsync(envelope, cancellationToken), failCommit, failWrite, writeError ?? (() => new InvalidCastException("injected bug")));
 
-        private sealed class Writer(IMessageWriter inner, bool failCommit, bool failWrite) : IMessageWriter
+        /// <summary>The first write (the Received header) goes through; later content writes fail when asked to.</summary>
+        private sealed class Writer(IMessageWriter inner, bool failCommit, bool failWrite, Func<Exception> writeError) : IMessageWriter
         {
             private int _writes;
             public string QueueId => inner.QueueId;
 
             public ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
-                failWrite && ++_writes > 1 ? throw new InvalidCastException("injected bug") : inner.WriteAsync(content, cancellationToken);
+                failWrite && ++_writes > 1 ? throw writeError() : inner.WriteAsync(content, cancellationToken);
 
             public ValueTask CommitAsync(CancellationToken cancellationToken) =>
                 failCommit ? throw new IOException("No space left on device (injected)") : inner.CommitAsync(cancellationToken);

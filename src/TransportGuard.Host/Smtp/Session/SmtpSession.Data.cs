@@ -140,7 +140,16 @@ public sealed partial class SmtpSession
             transaction.TooBig = true;
             return;
         }
-        await transaction.Writer!.WriteAsync(transaction.Chunk.AsMemory(0, filled), CancellationToken.None);
+        try
+        {
+            await transaction.Writer!.WriteAsync(transaction.Chunk.AsMemory(0, filled), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A storage failure, not the client's: keep reading to the end of the data, then answer 451.
+            LogSinkFailed(ex, Id, "write");
+            transaction.SinkFailed = true;
+        }
     }
 
     /// <summary>The end of the content: refuse what broke a rule, else commit and answer 250 only once durable.</summary>
@@ -160,6 +169,11 @@ public sealed partial class SmtpSession
         if (transaction.TooBig)
         {
             await EndTransactionAsync(transaction, SmtpReplies.MessageTooBig, "too big");
+            return;
+        }
+        if (transaction.SinkFailed)
+        {
+            await EndTransactionAsync(transaction, SmtpReplies.QueueWriteFailed, "sink write failed");
             return;
         }
         var writer = transaction.Writer!;

@@ -16,6 +16,9 @@ internal sealed class Transaction(string reversePath, EsmtpParameters parameters
     public MessageBodyScanner? Scanner { get; set; }
     public long Size { get; set; }
     public bool TooBig { get; set; }
+
+    /// <summary>The sink failed to take content (disk full, I/O error): the rest is read and dropped, then 451.</summary>
+    public bool SinkFailed { get; set; }
     public bool SmtpUtf8 => Parameters.Contains("SMTPUTF8");
 
     private byte[]? _chunk;
@@ -23,7 +26,7 @@ internal sealed class Transaction(string reversePath, EsmtpParameters parameters
     public int Filled { get; set; }
 
     public BodyViolation Violations => Scanner?.Violations ?? BodyViolation.None;
-    public bool Refused => TooBig || Violations != BodyViolation.None;
+    public bool Refused => TooBig || SinkFailed || Violations != BodyViolation.None;
 
     public async ValueTask DisposeAsync()
     {
