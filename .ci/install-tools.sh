@@ -5,6 +5,8 @@ set -euo pipefail
 
 need=()
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
+# swaks speaks TLS (-tls) only with Net::SSLeay, which it merely recommends.
+perl -MNet::SSLeay -e1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl libio-socket-ssl-perl)
 [ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ ${#need[@]} -eq 0 ] && exit 0
 
