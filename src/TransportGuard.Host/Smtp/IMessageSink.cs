@@ -6,6 +6,9 @@ namespace TransportGuard.Smtp;
 /// </summary>
 public interface IMessageSink
 {
+    /// <summary>Whether a message of this size may be taken now (disk space); asked at MAIL and again at DATA.</summary>
+    bool HasCapacity(long declaredSize);
+
     ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken);
 }
 

@@ -2,7 +2,7 @@ using TransportGuard.Configuration;
 
 namespace TransportGuard.Spool;
 
-/// <summary>Where the node keeps its data (configuration section "Spool"; the --data switch).</summary>
+/// <summary>Where the node keeps its data and how much disk it leaves free (configuration section "Spool"; --data).</summary>
 public sealed class SpoolOptions : IValidatable
 {
     public const string Section = "Spool";
@@ -10,11 +10,24 @@ public sealed class SpoolOptions : IValidatable
     /// <summary>The node's data directory; relative paths are taken from the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    public string QueueDirectory => Path.Combine(DataDirectory, "queue");
+    /// <summary>
+    /// New mail is refused with 452 4.3.1 while accepting it would leave less than this free on the spool's disk
+    /// (Postfix refuses below 1.5 x message_size_limit; we count the declared size on top of this floor).
+    /// </summary>
+    public long MinimumFreeBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How often free space is measured (a statfs per MAIL would be wasted work).</summary>
+    public TimeSpan FreeSpaceCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public string SpoolDirectory => Path.Combine(DataDirectory, "spool");
 
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory))
             yield return $"{Section}:{nameof(DataDirectory)} must name a directory";
+        if (Check.Range($"{Section}:{nameof(MinimumFreeBytes)}", MinimumFreeBytes, 0, long.MaxValue / 2) is { } floor)
+            yield return floor;
+        if (Check.Positive($"{Section}:{nameof(FreeSpaceCheckInterval)}", FreeSpaceCheckInterval) is { } interval)
+            yield return interval;
     }
 }

@@ -7,11 +7,15 @@ namespace TransportGuard.Spool;
 
 public static class SpoolServiceCollectionExtensions
 {
+    /// <summary>The durable spool. Register before the SMTP server: hosted services start in order.</summary>
     public static IServiceCollection AddSpool(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<SpoolOptions>(configuration, SpoolOptions.Section);
         services.AddSingleton<QueueIdGenerator>();
-        services.AddSingleton<IMessageSink, FileMessageSink>();
+        services.AddSingleton<DiskSpaceGuard>();
+        services.AddSingleton<SpoolService>();
+        services.AddHostedService(sp => sp.GetRequiredService<SpoolService>());
+        services.AddSingleton<IMessageSink, SpoolMessageSink>();
         return services;
     }
 }

@@ -65,12 +65,9 @@ public sealed class GatewayProcessTests
         }
 
         Assert.NotEmpty(acknowledged);
-        var queue = Path.Combine(data, "queue");
+        var recovered = StoredMessage.ReadOffline(data).ToDictionary(m => m.Envelope.QueueId);
         foreach (var id in acknowledged)
-        {
-            var message = StoredMessage.Load(Path.Combine(queue, id + ".json"));
-            Assert.EndsWith(Body, message.Text, StringComparison.Ordinal);
-        }
+            Assert.EndsWith(Body, recovered[id].Text, StringComparison.Ordinal);
         TempDirectory.Delete(data);
     }
 }

@@ -21,7 +21,7 @@ public sealed class RelayControlTests
         Assert.Equal(554, (await client.CommandAsync("RCPT TO:<x@notexample.com>")).Code);
         await client.CommandAsync("DATA");
         Assert.Equal(250, (await client.CommandAsync("Subject: x\r\n\r\nx\r\n.")).Code);
-        Assert.Equal(["bob@EXAMPLE.com", "ann@eu.corp.example"], Assert.Single(gateway.Messages()).Envelope.Recipients);
+        Assert.Equal(["bob@EXAMPLE.com", "ann@eu.corp.example"], Assert.Single(gateway.Messages()).Recipients);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class SmtpSessionTests
         var elapsed = await harness.AdvanceUntilSessionEndsAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         Assert.InRange(elapsed, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(3));
         Assert.Equal(["421 4.4.2 Error: timeout exceeded, closing connection"], await harness.ReadRepliesAsync(1));
-        Assert.Empty(Directory.GetFiles(harness.QueueDirectory));
+        Assert.Equal(0, harness.QueuedMessages);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class SmtpSessionTests
         await harness.ReadRepliesAsync(5);
         await harness.SendAsync("Subject: x\r\n\r\nbody\r\n.\r\n");
         Assert.Equal(["451 4.3.0 Error: queue file write error, try again later"], await harness.ReadRepliesAsync(1));
-        Assert.Empty(Directory.GetFiles(harness.QueueDirectory));
+        Assert.Equal(0, harness.QueuedMessages);
 
         // The session goes on: the client may retry at once.
         await harness.SendAsync("NOOP\r\n");
@@ -66,7 +66,7 @@ public sealed class SmtpSessionTests
         await harness.ReadRepliesAsync(5);
         await harness.SendAsync("Subject: x\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 98) + "\r\n", 2000)) + ".\r\nNOOP\r\n");
         Assert.Equal(["451 4.3.0 Error: queue file write error, try again later", "250 2.0.0 Ok"], await harness.ReadRepliesAsync(2));
-        Assert.Empty(Directory.GetFiles(harness.QueueDirectory));
+        Assert.Equal(0, harness.QueuedMessages);
     }
 
     [Fact]
@@ -80,12 +80,14 @@ public sealed class SmtpSessionTests
         Assert.Equal("421 4.3.0 Error: internal error, closing connection", reply);
         Assert.DoesNotContain("Exception", reply, StringComparison.Ordinal);
         await harness.Running.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-        Assert.Empty(Directory.GetFiles(harness.QueueDirectory));
+        Assert.Equal(0, harness.QueuedMessages);
     }
 
     /// <summary>Fault injection around the real sink: a commit that fails as a full disk would, or a bug in a write.</summary>
     private sealed class FaultySink(IMessageSink inner, bool failCommit = false, bool failWrite = false, Func<Exception>? writeError = null) : IMessageSink
     {
+        public bool HasCapacity(long declaredSize) => inner.HasCapacity(declaredSize);
+
         public async ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
             new Writer(await inner.OpenAsync(envelope, cancellationToken), failCommit, failWrite, writeError ?? (() => new InvalidCastException("injected bug")));
 

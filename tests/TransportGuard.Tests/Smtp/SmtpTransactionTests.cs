@@ -22,7 +22,7 @@ public sealed class SmtpTransactionTests
         Assert.Equal("Subject: dots\r\n\r\n.leading dot\r\n.\r\n.. three\r\nnot.a.dot\r\n8bit: é\r\n", stored.Body);
         Assert.Equal(queued.Last[^15..], stored.Envelope.QueueId);
         Assert.Equal("alice@example.org", stored.Envelope.ReversePath);
-        Assert.Equal(["bob@example.com"], stored.Envelope.Recipients);
+        Assert.Equal(["bob@example.com"], stored.Recipients);
         Assert.Matches(@"^Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test\.local \(TransportGuard\) with ESMTP id [0-9A-Z]{15}\r\n\tfor <bob@example\.com>;\r\n\t\w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\n", stored.Text);
     }
 
@@ -113,7 +113,7 @@ public sealed class SmtpTransactionTests
         Assert.Equal(250, (await client.CommandAsync("Subject: q\r\n\r\ny\r\n.")).Code);
         Assert.Equal(
             [["b@example.com", "c@example.com"], ["b2@example.com"]],
-            gateway.Messages().Select(m => m.Envelope.Recipients));
+            gateway.Messages().Select(m => m.Recipients));
     }
 
     [Fact]

@@ -17,12 +17,15 @@ public sealed class SessionHarness : IAsyncDisposable
 {
     private readonly string _data = TempDirectory.Create("session");
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly SpoolService _spool;
 
     public SessionHarness(SmtpLimits? limits = null, Func<IMessageSink, IMessageSink>? wrapSink = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        var spool = Options.Create(new SpoolOptions { DataDirectory = _data });
-        IMessageSink sink = new FileMessageSink(spool, new QueueIdGenerator(Time));
+        var spoolOptions = Options.Create(new SpoolOptions { DataDirectory = _data, MinimumFreeBytes = 0 });
+        _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance);
+        _spool.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time));
         Sink = wrapSink?.Invoke(sink) ?? sink;
         var server = Options.Create(new SmtpServerOptions { HostName = "mx.test.local" });
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),
@@ -38,7 +41,8 @@ public sealed class SessionHarness : IAsyncDisposable
     public IMessageSink Sink { get; }
     public SmtpSession Session { get; }
     public Task Running { get; }
-    public string QueueDirectory => Path.Combine(_data, "queue");
+    /// <summary>How many messages the spool holds (acknowledged and durable).</summary>
+    public int QueuedMessages => _spool.Spool.Index.Count;
 
     public async Task SendAsync(string raw)
     {
@@ -93,6 +97,7 @@ public sealed class SessionHarness : IAsyncDisposable
         await Connection.ClientOutput.CompleteAsync();
         await Running.WaitAsync(TimeSpan.FromSeconds(10));
         await Session.DisposeAsync();
+        await _spool.DisposeAsync();
         _shutdown.Dispose();
         TempDirectory.Delete(_data);
     }

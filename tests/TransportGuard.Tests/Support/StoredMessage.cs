@@ -1,13 +1,13 @@
 using System.Text;
-using System.Text.Json;
 using TransportGuard.Spool;
 
 namespace TransportGuard.Tests.Support;
 
-/// <summary>A message as the file sink left it on disk: envelope and raw content.</summary>
-public sealed record StoredMessage(FileMessageSink.EnvelopeDocument Envelope, byte[] Content)
+/// <summary>A message as the spool holds it: envelope and content read back (hash-checked) from the log.</summary>
+public sealed record StoredMessage(SpooledEnvelope Envelope, byte[] Content)
 {
     public string Text => Encoding.UTF8.GetString(Content);
+    public string[] Recipients => [.. Envelope.Recipients.Select(r => r.Address)];
 
     /// <summary>The content after the Received header this hop prepended.</summary>
     public string Body
@@ -25,9 +25,27 @@ public sealed record StoredMessage(FileMessageSink.EnvelopeDocument Envelope, by
         }
     }
 
-    public static StoredMessage Load(string envelopePath)
+    /// <summary>Every live message of a spool, oldest queue id first.</summary>
+    public static IReadOnlyList<StoredMessage> ReadAll(MessageSpool spool) =>
+        Task.Run(async () =>
+        {
+            var messages = new List<StoredMessage>();
+            foreach (var message in spool.Index.Messages)
+                messages.Add(new StoredMessage(message.Envelope, await spool.ReadContentAsync(message.Envelope)));
+            return messages;
+        }).GetAwaiter().GetResult();
+
+    /// <summary>Opens a spool left behind by a stopped or killed gateway, as recovery at start would.</summary>
+    public static IReadOnlyList<StoredMessage> ReadOffline(string dataDirectory)
     {
-        var envelope = JsonSerializer.Deserialize<FileMessageSink.EnvelopeDocument>(File.ReadAllText(envelopePath))!;
-        return new StoredMessage(envelope, File.ReadAllBytes(Path.ChangeExtension(envelopePath, ".eml")));
+        var spool = MessageSpool.Open(Path.Combine(dataDirectory, "spool"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        try
+        {
+            return ReadAll(spool);
+        }
+        finally
+        {
+            spool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }

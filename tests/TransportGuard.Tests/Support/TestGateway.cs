@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TransportGuard.Smtp.Transport;
+using TransportGuard.Spool;
 
 namespace TransportGuard.Tests.Support;
 
@@ -20,7 +21,7 @@ public sealed class TestGateway : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
-    public string QueueDirectory => Path.Combine(DataDirectory, "queue");
+    public MessageSpool Spool => _host.Services.GetRequiredService<SpoolService>().Spool;
     public IPEndPoint SmtpEndPoint => _host.Services.GetRequiredService<SmtpListener>().EndPoints[0];
     public IReadOnlyList<IPEndPoint> SmtpEndPoints => _host.Services.GetRequiredService<SmtpListener>().EndPoints;
     public int Port => SmtpEndPoint.Port;
@@ -40,11 +41,8 @@ public sealed class TestGateway : IAsyncDisposable
         return new TestGateway(host, data);
     }
 
-    /// <summary>The committed messages (those whose envelope file exists), oldest id first.</summary>
-    public IReadOnlyList<StoredMessage> Messages() =>
-        [.. Directory.EnumerateFiles(QueueDirectory, "*.json")
-            .Order(StringComparer.Ordinal)
-            .Select(path => StoredMessage.Load(path))];
+    /// <summary>The committed messages, read back from the spool, oldest id first.</summary>
+    public IReadOnlyList<StoredMessage> Messages() => StoredMessage.ReadAll(Spool);
 
     public async ValueTask DisposeAsync()
     {

@@ -40,6 +40,7 @@ public static class SmtpReplies
     public static readonly SmtpReply Timeout = new(421, "4.4.2", "Error: timeout exceeded, closing connection");
     public static readonly SmtpReply InternalError = new(421, "4.3.0", "Error: internal error, closing connection");
     public static readonly SmtpReply ShuttingDown = new(421, "4.3.2", "Service shutting down, closing connection");
+    public static readonly SmtpReply InsufficientStorage = new(452, "4.3.1", "Insufficient system storage");
     public static readonly SmtpReply QueueWriteFailed = new(451, "4.3.0", "Error: queue file write error, try again later");
     public static readonly SmtpReply RelayDenied = new(554, "5.7.1", "Relay access denied");
 

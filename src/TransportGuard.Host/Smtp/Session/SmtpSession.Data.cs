@@ -55,6 +55,12 @@ public sealed partial class SmtpSession
 
     private async ValueTask<bool> OpenMessageAsync(Transaction transaction)
     {
+        if (!_services.Sink.HasCapacity(0))
+        {
+            LogStorageLow(Id);
+            await EndTransactionAsync(transaction, SmtpReplies.InsufficientStorage, "storage low");
+            return false;
+        }
         try
         {
             var envelope = new MessageEnvelope(transaction.ReversePath, transaction.Recipients, transaction.Parameters,

@@ -21,6 +21,14 @@ public sealed partial class SmtpSession
             Reply(refusal);
             return;
         }
+        // RFC 1870 6.1 / RFC 3463: too little storage now is a transient refusal, before any data is sent.
+        long.TryParse(mail.Parameters["SIZE"], NumberStyles.None, CultureInfo.InvariantCulture, out var declared);
+        if (!_services.Sink.HasCapacity(declared))
+        {
+            LogStorageLow(Id);
+            Reply(SmtpReplies.InsufficientStorage);
+            return;
+        }
         _transaction = new Transaction(mail.ReversePath, mail.Parameters);
         _state = SessionState.MailGiven;
         Reply(SmtpReplies.SenderOk);

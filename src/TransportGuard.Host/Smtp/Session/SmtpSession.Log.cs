@@ -36,6 +36,9 @@ public sealed partial class SmtpSession
     [LoggerMessage(1030, LogLevel.Error, "Session {SessionId} message sink failed during {Stage}")]
     private partial void LogSinkFailed(Exception exception, string sessionId, string stage);
 
+    [LoggerMessage(1031, LogLevel.Warning, "Session {SessionId} mail refused with 452 4.3.1: spool free space is under its floor")]
+    private partial void LogStorageLow(string sessionId);
+
     [LoggerMessage(1040, LogLevel.Information, "Session {SessionId} connection lost: {Reason}")]
     private partial void LogConnectionLost(string sessionId, string reason);
 

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace TransportGuard.Spool;
+
+/// <summary>
+/// The durable queue: messages as chunk records plus an envelope record in a FasterLog, state changes as small
+/// records, an index rebuilt by recovery. A message exists once its envelope record is committed, and not before.
+/// </summary>
+public sealed partial class MessageSpool : IAsyncDisposable
+{
+    private readonly SpoolLog _log;
+    private readonly GroupCommitter _committer;
+    private readonly ILogger _logger;
+
+    private MessageSpool(SpoolLog log, ILogger logger)
+    {
+        _log = log;
+        _logger = logger;
+        _committer = new GroupCommitter(log, logger);
+    }
+
+    public SpoolIndex Index { get; } = new();
+    public RecoveryReport Recovery { get; private set; } = RecoveryReport.Empty;
+    public long Commits => _committer.Commits;
+    public long BeginAddress => _log.Log.BeginAddress;
+    public long TailAddress => _log.Log.TailAddress;
+    public string Directory => _log.Directory;
+
+    /// <summary>Opens (recovering the last commit, dropping any torn tail) and rebuilds the index.</summary>
+    public static MessageSpool Open(string directory, ILogger logger)
+    {
+        var watch = Stopwatch.StartNew();
+        var spool = new MessageSpool(new SpoolLog(directory), logger);
+        spool.Recovery = SpoolRecovery.Rebuild(spool._log.Log, spool.Index) with { Elapsed = watch.Elapsed };
+        spool.LogRecovered(spool.Index.Count, spool.Recovery.Records, spool.Recovery.Unreadable, watch.ElapsedMilliseconds);
+        return spool;
+    }
+
+    /// <summary>Appends content (split to fit a log page), adding the addresses of the records written.</summary>
+    public async ValueTask AppendContentAsync(string queueId, ReadOnlyMemory<byte> content, List<long> addresses, CancellationToken cancellationToken)
+    {
+        var max = SpoolLog.MaxRecordLength - SpoolRecord.ChunkHeaderLength;
+        while (!content.IsEmpty)
+        {
+            var piece = content[..Math.Min(max, content.Length)];
+            // EnqueueAsync waits (without blocking a thread) when the in-memory part of the log is full.
+            addresses.Add(await _log.Log.EnqueueAsync(SpoolRecord.BuildChunk(queueId, addresses.Count, piece.Span), cancellationToken));
+            content = content[piece.Length..];
+        }
+    }
+
+    /// <summary>Writes the envelope and returns once it (and so the whole message) is durable.</summary>
+    public async Task CommitMessageAsync(SpooledEnvelope envelope)
+    {
+        var address = _log.Log.Enqueue(envelope.ToRecord());
+        await _committer.WaitDurableAsync(address);
+        Index.Put(new SpooledMessage(envelope, address));
+    }
+
+    /// <summary>Records that a message needs nothing more; durable before the index forgets it.</summary>
+    public async Task MarkFinishedAsync(string queueId, string reason)
+    {
+        var address = _log.Log.Enqueue(new SpoolStateChange(queueId, SpoolState.Finished, reason).ToRecord());
+        await _committer.WaitDurableAsync(address);
+        Index.Remove(queueId);
+    }
+
+    /// <summary>Reads a message's content back, checking its length and SHA-256 against the envelope.</summary>
+    public async Task<byte[]> ReadContentAsync(SpooledEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        using var content = new MemoryStream(checked((int)envelope.Length));
+        foreach (var address in envelope.Chunks)
+        {
+            var (record, length) = await _log.Log.ReadAsync(address, SpoolLog.MaxRecordLength, cancellationToken);
+            if (record is null || !SpoolRecord.TryReadHeader(record.AsSpan(0, length), out var kind, out var id)
+                || kind != SpoolRecordKind.Chunk || id != envelope.QueueId)
+                throw new InvalidDataException($"chunk at {address} of {envelope.QueueId} is unreadable");
+            content.Write(SpoolRecord.ChunkContent(record.AsSpan(0, length), out _));
+        }
+        var bytes = content.ToArray();
+        if (bytes.Length != envelope.Length || Convert.ToHexString(SHA256.HashData(bytes)) != envelope.Sha256)
+            throw new InvalidDataException($"content of {envelope.QueueId} does not match its envelope hash");
+        return bytes;
+    }
+
+    /// <summary>
+    /// Frees the log before the oldest live message (DESIGN.md section 2, Space). FasterLog drops whole segments
+    /// once the truncation is committed.
+    /// </summary>
+    public async Task<long> TruncateAsync()
+    {
+        var until = Index.LowestLiveAddress ?? _log.Log.TailAddress;
+        if (until <= _log.Log.BeginAddress)
+            return _log.Log.BeginAddress;
+        _log.Log.TruncateUntil(until);
+        await _log.CommitAsync(CancellationToken.None);
+        return _log.Log.BeginAddress;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _committer.DisposeAsync();
+        _log.Dispose();
+    }
+
+    [LoggerMessage(2000, LogLevel.Information, "Spool recovered: {Messages} message(s) queued from {Records} record(s), {Unreadable} unreadable record(s) skipped, in {ElapsedMs} ms")]
+    private partial void LogRecovered(int messages, long records, long unreadable, long elapsedMs);
+}

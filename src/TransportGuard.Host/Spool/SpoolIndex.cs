@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+
+namespace TransportGuard.Spool;
+
+/// <summary>The in-memory index of live messages, rebuilt from the log at start (DESIGN.md section 2).</summary>
+public sealed class SpoolIndex
+{
+    private readonly ConcurrentDictionary<string, SpooledMessage> _messages = new(StringComparer.Ordinal);
+
+    public int Count => _messages.Count;
+    public long Bytes => _messages.Values.Sum(m => m.Envelope.Length);
+    public IEnumerable<SpooledMessage> Messages => _messages.Values.OrderBy(m => m.Envelope.QueueId, StringComparer.Ordinal);
+
+    public bool TryGet(string queueId, out SpooledMessage message) => _messages.TryGetValue(queueId, out message!);
+
+    /// <summary>Adds or replaces (a compacted copy supersedes the original).</summary>
+    public void Put(SpooledMessage message) => _messages[message.Envelope.QueueId] = message;
+
+    public bool Remove(string queueId) => _messages.TryRemove(queueId, out _);
+
+    /// <summary>The lowest log address any live message still needs: everything before it can be truncated.</summary>
+    public long? LowestLiveAddress => _messages.IsEmpty ? null : _messages.Values.Min(m => m.FirstAddress);
+}
+
+/// <summary>A live message: its envelope and the address of its envelope record.</summary>
+public sealed record SpooledMessage(SpooledEnvelope Envelope, long EnvelopeAddress)
+{
+    public long FirstAddress => Envelope.Chunks.Count > 0 ? Math.Min(Envelope.Chunks[0], EnvelopeAddress) : EnvelopeAddress;
+}

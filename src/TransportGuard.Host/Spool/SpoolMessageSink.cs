@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using TransportGuard.Smtp;
+
+namespace TransportGuard.Spool;
+
+/// <summary>
+/// The SMTP engine's sink on the spool: content goes to chunk records as it streams in, the envelope record last;
+/// the commit returns when the group commit covering the envelope is durable, which is when the client gets 250.
+/// An aborted message leaves only chunk records no envelope names, which recovery ignores and truncation frees.
+/// </summary>
+public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk) : IMessageSink
+{
+    public bool HasCapacity(long declaredSize) => disk.HasRoomFor(declaredSize);
+
+    public ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope));
+
+    private sealed class Writer(MessageSpool spool, string queueId, MessageEnvelope envelope) : IMessageWriter
+    {
+        private readonly List<long> _chunks = [];
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long _length;
+
+        public string QueueId => queueId;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            _hash.AppendData(content.Span);
+            _length += content.Length;
+            await spool.AppendContentAsync(queueId, content, _chunks, cancellationToken);
+        }
+
+        public async ValueTask CommitAsync(CancellationToken cancellationToken)
+        {
+            var sha256 = Convert.ToHexString(_hash.GetHashAndReset());
+            await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _hash.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

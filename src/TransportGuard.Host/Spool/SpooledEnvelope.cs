@@ -1,0 +1,38 @@
+using System.Text.Json;
+using TransportGuard.Smtp;
+
+namespace TransportGuard.Spool;
+
+public sealed record SpooledRecipient(string Address, string Parameters);
+
+/// <summary>
+/// A message as the spool knows it: the SMTP envelope plus where its content lies in the log (chunk addresses
+/// in order), its length and its SHA-256, so that any copy can be checked before it is delivered.
+/// </summary>
+public sealed record SpooledEnvelope(
+    string QueueId,
+    string ReversePath,
+    IReadOnlyList<SpooledRecipient> Recipients,
+    string MailParameters,
+    string ClientAddress,
+    string HeloName,
+    bool Secure,
+    DateTimeOffset ReceivedAt,
+    IReadOnlyList<long> Chunks,
+    long Length,
+    string Sha256)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+
+    public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
+        new(queueId, envelope.ReversePath,
+            [.. envelope.Recipients.Select(r => new SpooledRecipient(r.Address, r.Parameters.ToWire().Trim()))],
+            envelope.MailParameters.ToWire().Trim(), envelope.ClientAddress, envelope.HeloName, envelope.Secure,
+            envelope.ReceivedAt, chunks, length, sha256);
+
+    public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, Json));
+
+    public static SpooledEnvelope FromRecord(ReadOnlySpan<byte> record) =>
+        JsonSerializer.Deserialize<SpooledEnvelope>(record[SpoolRecord.HeaderLength..], Json)
+        ?? throw new InvalidDataException("empty envelope record");
+}
