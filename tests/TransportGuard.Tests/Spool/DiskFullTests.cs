@@ -1,0 +1,78 @@
+using TransportGuard.Tests.Support;
+
+namespace TransportGuard.Tests.Spool;
+
+/// <summary>A real full disk (a small tmpfs): never a 250 for what is not durable, and mail resumes when space returns.</summary>
+public sealed class DiskFullTests
+{
+    private static readonly string Body = "Subject: fill\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 98) + "\r\n", 3000)); // ~300 KB
+
+    [Fact]
+    public async Task Under_the_free_space_floor_mail_gets_452_4_3_1_and_resumes_when_space_returns()
+    {
+        using var disk = Tmpfs.Mount(96);
+        var ballast = disk.Ballast(40);
+        var data = Path.Combine(disk.Path, "data");
+        var acknowledged = new List<string>();
+        string? refusal = null;
+        await using (var gateway = await GatewayProcess.StartAsync(data, "--Spool:MinimumFreeBytes", "25165824", "--Spool:FreeSpaceCheckInterval", "00:00:00.100"))
+        {
+            await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+            for (var i = 0; i < 200 && refusal is null; i++)
+            {
+                var mail = await client.CommandAsync("MAIL FROM:<a@example.org>");
+                if (mail.Code != 250)
+                {
+                    refusal = mail.Last;
+                    break;
+                }
+                await client.CommandAsync("RCPT TO:<b@example.com>");
+                await client.CommandAsync("DATA");
+                var reply = await client.CommandAsync(Body + ".");
+                Assert.Equal(250, reply.Code); // the floor stops us before the disk can fill: never a 451 here
+                acknowledged.Add(reply.Last[^15..]);
+                await Task.Delay(120, TestContext.Current.CancellationToken); // let the guard measure again
+            }
+            Assert.Equal("452 4.3.1 Insufficient system storage", refusal);
+
+            File.Delete(ballast);
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+            await client.BeginDataAsync();
+            var resumed = await client.CommandAsync(Body + ".");
+            Assert.Equal(250, resumed.Code);
+            acknowledged.Add(resumed.Last[^15..]);
+            await gateway.KillAsync();
+        }
+        Assert.Equal(acknowledged.Order(StringComparer.Ordinal), StoredMessage.ReadOffline(data).Select(m => m.Envelope.QueueId));
+    }
+
+    [Fact]
+    public async Task When_the_disk_fills_anyway_commits_fail_with_451_and_every_250_survives()
+    {
+        using var disk = Tmpfs.Mount(48);
+        var data = Path.Combine(disk.Path, "data");
+        var acknowledged = new List<string>();
+        var refused = 0;
+        await using (var gateway = await GatewayProcess.StartAsync(data, "--Spool:MinimumFreeBytes", "0"))
+        {
+            for (var i = 0; i < 250 && refused < 3; i++)
+            {
+                await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+                await client.BeginDataAsync();
+                var reply = await client.CommandAsync(Body + ".");
+                if (reply.Code == 250)
+                    acknowledged.Add(reply.Last[^15..]);
+                else
+                {
+                    Assert.Equal("451 4.3.0 Error: queue file write error, try again later", reply.Last);
+                    refused++;
+                }
+            }
+            Assert.Equal(3, refused);
+            await gateway.KillAsync();
+        }
+        var recovered = StoredMessage.ReadOffline(data).Select(m => m.Envelope.QueueId).ToHashSet();
+        Assert.NotEmpty(acknowledged);
+        Assert.All(acknowledged, id => Assert.Contains(id, recovered));
+    }
+}
