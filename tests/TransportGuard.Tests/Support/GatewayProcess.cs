@@ -31,7 +31,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>The path of the built gateway, copied beside the tests by the project reference.</summary>
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "transportguard.dll");
 
+    /// <summary>Starts the gateway and waits until it listens (its spool recovered).</summary>
     public static async Task<GatewayProcess> StartAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var gateway = Launch(dataDirectory, extraArgs);
+        await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return gateway;
+    }
+
+    /// <summary>Starts the gateway without waiting for it, e.g. to kill it during recovery.</summary>
+    public static GatewayProcess Launch(string dataDirectory, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local" }.Concat(extraArgs))
@@ -43,7 +52,6 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         gateway._process.BeginErrorReadLine();
         _ = gateway._process.WaitForExitAsync().ContinueWith(_ => gateway._listening.TrySetException(
             new InvalidOperationException("gateway exited before listening:\n" + gateway.Output)), TaskScheduler.Default);
-        await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return gateway;
     }
 
@@ -60,7 +68,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public async Task KillAsync()
     {
-        _process.Kill();
+        if (!_process.HasExited)
+            _process.Kill();
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
     }
 
