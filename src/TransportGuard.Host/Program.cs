@@ -1,6 +1,12 @@
+using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TransportGuard;
+using TransportGuard.Spool;
+
+// `transportguard spool ...` inspects a spool offline; anything else runs the gateway.
+if (args.Length > 0 && args[0] == "spool")
+    return await new RootCommand("TransportGuard tools") { SpoolCommands.Build() }.Parse(args).InvokeAsync();
 
 try
 {

@@ -29,11 +29,11 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public string Directory => _log.Directory;
 
     /// <summary>Opens (recovering the last commit, dropping any torn tail) and rebuilds the index.</summary>
-    public static MessageSpool Open(string directory, ILogger logger)
+    public static MessageSpool Open(string directory, ILogger logger, bool readOnly = false)
     {
         var watch = Stopwatch.StartNew();
-        var spool = new MessageSpool(new SpoolLog(directory), logger);
-        spool.Recovery = SpoolRecovery.Rebuild(spool._log.Log, spool.Index) with { Elapsed = watch.Elapsed };
+        var spool = new MessageSpool(new SpoolLog(directory, readOnly), logger);
+        spool.Recovery = SpoolRecovery.Rebuild(spool._log, spool.Index) with { Elapsed = watch.Elapsed };
         spool.LogRecovered(spool.Index.Count, spool.Recovery.Records, spool.Recovery.Unreadable, watch.ElapsedMilliseconds);
         return spool;
     }
@@ -99,8 +99,23 @@ public sealed partial class MessageSpool : IAsyncDisposable
         return _log.Log.BeginAddress;
     }
 
+    /// <summary>Every record in the committed log, for the offline checker: kind and queue id, or null when unreadable.</summary>
+    public IEnumerable<(long Address, SpoolRecordKind? Kind, string? QueueId)> ScanRecords()
+    {
+        foreach (var entry in SpoolScan.Committed(_log))
+        {
+            yield return !entry.Unreadable && SpoolRecord.TryReadHeader(entry.Record, out var kind, out var id)
+                ? (entry.Address, kind, id)
+                : (entry.Address, null, null);
+        }
+    }
+
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _committer.DisposeAsync();
         _log.Dispose();
     }

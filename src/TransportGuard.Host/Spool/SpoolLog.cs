@@ -15,11 +15,17 @@ public sealed class SpoolLog : IDisposable
     private readonly IDevice _device;
     private long _syncedSegment = -1;
 
-    public SpoolLog(string directory, int memorySizeBits = 25)
+    /// <param name="readOnly">Open without writing, as a viewer (the offline inspection tool, possibly beside a
+    /// running gateway): the log is recovered to its last commit and never committed to.</param>
+    public SpoolLog(string directory, bool readOnly = false, int memorySizeBits = 25)
     {
+        if (readOnly && !System.IO.Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"no spool at {directory}");
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         CommitDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "commits")).FullName;
-        _device = Devices.CreateLogDevice(Path.Combine(Directory, "spool.log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
+        ReadOnly = readOnly;
+        LogFile = Path.Combine(Directory, "spool.log");
+        _device = Devices.CreateLogDevice(LogFile, preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         Log = new FasterLog(new FasterLogSettings
         {
             LogDevice = _device,
@@ -28,13 +34,21 @@ public sealed class SpoolLog : IDisposable
             SegmentSizeBits = SegmentSizeBits,
             LogCommitDir = CommitDirectory,
             LogChecksum = LogChecksumType.PerEntry,
-            RemoveOutdatedCommits = true,
-            TryRecoverLatest = true,
+            RemoveOutdatedCommits = !readOnly,
+            TryRecoverLatest = !readOnly,
+            ReadOnlyMode = readOnly,
         });
+        if (readOnly)
+            Log.RecoverReadOnly();
     }
+
+    public bool ReadOnly { get; }
 
     public string Directory { get; }
     public string CommitDirectory { get; }
+
+    /// <summary>The segment files are this path plus ".0", ".1", ... (FASTER's naming).</summary>
+    public string LogFile { get; }
     public FasterLog Log { get; }
 
     /// <summary>The largest record that fits in a page, with room for FasterLog's entry header and checksum.</summary>
@@ -43,6 +57,8 @@ public sealed class SpoolLog : IDisposable
     /// <summary>Commits everything enqueued so far and makes the files it created durable.</summary>
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
+        if (ReadOnly)
+            throw new InvalidOperationException("the spool was opened read-only");
         await Log.CommitAsync(cancellationToken);
         DirectorySync.Fsync(CommitDirectory);
         var segment = Log.CommittedUntilAddress >> SegmentSizeBits;

@@ -1,6 +1,3 @@
-using System.Buffers;
-using FASTER.core;
-
 namespace TransportGuard.Spool;
 
 public sealed record RecoveryReport(long Records, long Envelopes, long Finished, long Unreadable, TimeSpan Elapsed)
@@ -15,32 +12,27 @@ public sealed record RecoveryReport(long Records, long Envelopes, long Finished,
 /// </summary>
 public static class SpoolRecovery
 {
-    public static RecoveryReport Rebuild(FasterLog log, SpoolIndex index)
+    public static RecoveryReport Rebuild(SpoolLog log, SpoolIndex index)
     {
         long records = 0, envelopes = 0, finished = 0, unreadable = 0;
-        using var iterator = log.Scan(log.BeginAddress, log.CommittedUntilAddress);
-        while (iterator.GetNext(MemoryPool<byte>.Shared, out var owner, out var length, out var address, out _))
+        foreach (var entry in SpoolScan.Committed(log))
         {
-            using (owner)
+            records++;
+            if (entry.Unreadable || !SpoolRecord.TryReadHeader(entry.Record, out var kind, out var queueId))
             {
-                records++;
-                var record = owner.Memory.Span[..length];
-                if (!SpoolRecord.TryReadHeader(record, out var kind, out var queueId))
-                {
-                    unreadable++;
-                    continue;
-                }
-                switch (kind)
-                {
-                    case SpoolRecordKind.Envelope:
-                        envelopes++;
-                        index.Put(new SpooledMessage(SpooledEnvelope.FromRecord(record), address));
-                        break;
-                    case SpoolRecordKind.State when SpoolStateChange.FromRecord(record).State == SpoolState.Finished:
-                        finished++;
-                        index.Remove(queueId);
-                        break;
-                }
+                unreadable++;
+                continue;
+            }
+            switch (kind)
+            {
+                case SpoolRecordKind.Envelope:
+                    envelopes++;
+                    index.Put(new SpooledMessage(SpooledEnvelope.FromRecord(entry.Record), entry.Address));
+                    break;
+                case SpoolRecordKind.State when SpoolStateChange.FromRecord(entry.Record).State == SpoolState.Finished:
+                    finished++;
+                    index.Remove(queueId);
+                    break;
             }
         }
         return new RecoveryReport(records, envelopes, finished, unreadable, TimeSpan.Zero);

@@ -88,16 +88,7 @@ public sealed class SpoolDurabilityTests
             Assert.True(spool.Index.TryGet(damaged, out var message));
             chunkAddress = message.Envelope.Chunks[0];
         }
-        // A log entry is a 4-byte length, an 8-byte checksum, then our record; segment 0's offsets are its addresses.
-        var offset = chunkAddress + 12 + SpoolRecord.ChunkHeaderLength + 60;
-        using (var file = new FileStream(fixture.LogFile, FileMode.Open))
-        {
-            file.Position = offset;
-            var b = file.ReadByte();
-            Assert.Equal(SpoolFixture.Content(1, 3000)[60], (byte)b); // we are flipping content, not padding
-            file.Position = offset;
-            file.WriteByte((byte)(b ^ 0x20));
-        }
+        fixture.FlipContentByte(chunkAddress, 60, SpoolFixture.Content(1, 3000)[60]);
 
         await using var reopened = fixture.Open();
         Assert.True(reopened.Index.TryGet(intact, out var good));

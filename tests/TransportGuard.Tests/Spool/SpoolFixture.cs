@@ -13,7 +13,8 @@ public sealed class SpoolFixture : IDisposable
 {
     private readonly QueueIdGenerator _ids = new(TimeProvider.System);
 
-    public string Directory { get; } = TempDirectory.Create("spool");
+    public string DataDirectory { get; } = TempDirectory.Create("spool");
+    public string Directory => Path.Combine(DataDirectory, "spool");
 
     public MessageSpool Open() => MessageSpool.Open(Directory, NullLogger.Instance);
 
@@ -41,5 +42,18 @@ public sealed class SpoolFixture : IDisposable
         return id;
     }
 
-    public void Dispose() => TempDirectory.Delete(Directory);
+    /// <summary>Flips one bit of a message's first chunk content on disk (a log entry is an 8-byte checksum, a 4-byte
+    /// length, then our record; segment 0's file offsets are its addresses).</summary>
+    public void FlipContentByte(long chunkAddress, int contentOffset, byte expected)
+    {
+        var offset = chunkAddress + 12 + SpoolRecord.ChunkHeaderLength + contentOffset;
+        using var file = new FileStream(LogFile, FileMode.Open);
+        file.Position = offset;
+        var b = file.ReadByte();
+        Assert.Equal(expected, (byte)b); // we are flipping content, not padding
+        file.Position = offset;
+        file.WriteByte((byte)(b ^ 0x20));
+    }
+
+    public void Dispose() => TempDirectory.Delete(DataDirectory);
 }
