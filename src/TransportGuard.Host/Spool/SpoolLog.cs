@@ -23,6 +23,8 @@ public sealed class SpoolLog : IDisposable
             throw new DirectoryNotFoundException($"no spool at {directory}");
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         CommitDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "commits")).FullName;
+        // FASTER writes its commit files one level down, in "log-commits": that is the directory to fsync.
+        CommitFileDirectory = System.IO.Directory.CreateDirectory(Path.Combine(CommitDirectory, "log-commits")).FullName;
         ReadOnly = readOnly;
         LogFile = Path.Combine(Directory, "spool.log");
         _device = Devices.CreateLogDevice(LogFile, preallocateFile: false, deleteOnClose: false, recoverDevice: true);
@@ -46,6 +48,7 @@ public sealed class SpoolLog : IDisposable
 
     public string Directory { get; }
     public string CommitDirectory { get; }
+    public string CommitFileDirectory { get; }
 
     /// <summary>The segment files are this path plus ".0", ".1", ... (FASTER's naming).</summary>
     public string LogFile { get; }
@@ -60,7 +63,7 @@ public sealed class SpoolLog : IDisposable
         if (ReadOnly)
             throw new InvalidOperationException("the spool was opened read-only");
         await Log.CommitAsync(cancellationToken);
-        DirectorySync.Fsync(CommitDirectory);
+        DirectorySync.Fsync(CommitFileDirectory);
         var segment = Log.CommittedUntilAddress >> SegmentSizeBits;
         if (segment != _syncedSegment)
         {

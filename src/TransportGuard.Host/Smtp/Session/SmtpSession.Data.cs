@@ -161,6 +161,7 @@ public sealed partial class SmtpSession
     /// <summary>The end of the content: refuse what broke a rule, else commit and answer 250 only once durable.</summary>
     private async ValueTask FinishMessageAsync(Transaction transaction)
     {
+        transaction.EndOfDataAt = _services.Time.GetTimestamp();
         var violations = transaction.Violations;
         if ((violations & BodyViolation.BareLineEnding) != 0)
         {
@@ -201,8 +202,10 @@ public sealed partial class SmtpSession
     /// <summary>Logs the transaction, answers (when there is an answer to give) and returns to the greeted state.</summary>
     private async ValueTask EndTransactionAsync(Transaction transaction, SmtpReply? reply, string result)
     {
+        // How long the client waited, from the end of its data to our answer: the commit, mostly.
+        var waited = transaction.EndOfDataAt == 0 ? 0 : _services.Time.GetElapsedTime(transaction.EndOfDataAt).TotalMilliseconds;
         LogTransaction(Id, ClientIp, transaction.ReversePath, transaction.Recipients.Count, transaction.Size,
-            transaction.Writer?.QueueId ?? "-", result, reply?.Code ?? 0);
+            transaction.Writer?.QueueId ?? "-", result, reply?.Code ?? 0, waited);
         if (reply is not null)
             Reply(reply);
         await ResetTransactionAsync();

@@ -12,8 +12,8 @@ public sealed partial class SmtpSession
     [LoggerMessage(1001, LogLevel.Information, "Session {SessionId} from {Remote} ended: {Outcome}, {Accepted} message(s) accepted")]
     private partial void LogDisconnected(string sessionId, IPEndPoint remote, int accepted, string outcome);
 
-    [LoggerMessage(1002, LogLevel.Information, "Session {SessionId} transaction: client={Client} from=<{Sender}> rcpts={Recipients} size={Size} queueId={QueueId} result={Result} reply={Reply}")]
-    private partial void LogTransaction(string sessionId, string client, string sender, int recipients, long size, string queueId, string result, int reply);
+    [LoggerMessage(1002, LogLevel.Information, "Session {SessionId} transaction: client={Client} from=<{Sender}> rcpts={Recipients} size={Size} queueId={QueueId} result={Result} reply={Reply} accept={AcceptMs:F2}ms")]
+    private partial void LogTransaction(string sessionId, string client, string sender, int recipients, long size, string queueId, string result, int reply, double acceptMs);
 
     [LoggerMessage(1003, LogLevel.Information, "Session {SessionId} transaction aborted: {Reason}")]
     private partial void LogTransactionAborted(string sessionId, string reason);

@@ -15,6 +15,9 @@ internal sealed class Transaction(string reversePath, EsmtpParameters parameters
     public IMessageWriter? Writer { get; set; }
     public MessageBodyScanner? Scanner { get; set; }
     public long Size { get; set; }
+
+    /// <summary>When the end of the content was seen (a TimeProvider timestamp), for the accept latency.</summary>
+    public long EndOfDataAt { get; set; }
     public bool TooBig { get; set; }
 
     /// <summary>The sink failed to take content (disk full, I/O error): the rest is read and dropped, then 451.</summary>
