@@ -70,7 +70,7 @@ public sealed class SmtpTransactionTests
         var ehlo = await client.CommandAsync("EHLO client.test");
         Assert.Equal(
             ["250-mx.test.local Hello client.test [127.0.0.1]", "250-PIPELINING", "250-SIZE 5000000", "250-8BITMIME", "250-SMTPUTF8",
-             "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250 STARTTLS"],
+             "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-BINARYMIME", "250 STARTTLS"],
             ehlo.Lines);
         Assert.Equal("250 mx.test.local", (await client.CommandAsync("HELO client.test")).Last);
         Assert.Equal("555 5.5.4 Error: MAIL parameters need EHLO", (await client.CommandAsync("MAIL FROM:<a@b.example> SIZE=10")).Last);
@@ -82,7 +82,7 @@ public sealed class SmtpTransactionTests
     [InlineData("HELP", "214 2.0.0 See RFC 5321")]
     [InlineData("XSHADOW node-a", "500 5.5.1 Error: command not recognized")]
     [InlineData("XQUERYDISCARD node-a 0", "500 5.5.1 Error: command not recognized")]
-    [InlineData("MAIL FROM:<a@b.example> BODY=BINARYMIME", "555 5.5.4 Error: BODY=BINARYMIME is not supported")]
+    [InlineData("MAIL FROM:<a@b.example> BODY=QUANTUM", "555 5.5.4 Error: unsupported BODY type QUANTUM")]
     [InlineData("MAIL FROM:<a@b.example> RET=HDRS", "555 5.5.4 Error: unsupported MAIL parameter RET")]
     [InlineData("MAIL FROM:<ü@b.example>", "553 5.6.7 Error: non-ASCII address requires SMTPUTF8 (RFC 6531)")]
     [InlineData("DATA", "503 5.5.1 Error: need MAIL command")]
@@ -141,6 +141,23 @@ public sealed class SmtpTransactionTests
         Assert.Equal("503 5.5.1 Error: need MAIL command", (await client.ReadReplyAsync()).Last);
         Assert.Equal("250 2.0.0 Ok", (await client.ReadReplyAsync()).Last);
         Assert.Equal("503 5.5.1 Error: need MAIL command", (await client.CommandAsync("RCPT TO:<b@example.com>")).Last);
+    }
+
+    [Fact]
+    public async Task Binarymime_content_goes_through_bdat_untouched_and_never_over_data()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+        Assert.Equal(250, (await client.CommandAsync("MAIL FROM:<a@example.org> BODY=BINARYMIME")).Code);
+        await client.CommandAsync("RCPT TO:<b@example.com>");
+        Assert.Equal("503 5.5.1 Error: BODY=BINARYMIME requires BDAT, not DATA (RFC 3030 3)", (await client.CommandAsync("DATA")).Last);
+
+        await client.CommandAsync("MAIL FROM:<a@example.org> BODY=BINARYMIME");
+        await client.CommandAsync("RCPT TO:<b@example.com>");
+        const string Content = "Content-Transfer-Encoding: binary\r\n\r\nbare\nLF and \0 and \r.\r";
+        await client.SendAsync($"BDAT {Content.Length} LAST\r\n{Content}");
+        Assert.StartsWith("250 2.0.0 Ok: queued as", (await client.ReadReplyAsync()).Last, StringComparison.Ordinal);
+        Assert.Equal(Content, gateway.Messages().Single().Body);
     }
 
     [Fact]

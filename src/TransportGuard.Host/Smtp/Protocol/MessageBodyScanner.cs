@@ -16,9 +16,10 @@ public enum BodyViolation
 /// Streams message content: finds the end of DATA (CRLF "." CRLF only, never LF "." LF or CR "." CR), removes
 /// dot-stuffing (RFC 5321 4.5.2) and records violations instead of throwing, so the caller can read to the real
 /// end of the message before refusing it. With <c>dotStuffed: false</c> it only validates line endings (BDAT).
-/// Keeps a few bytes of state; never buffers a line.
+/// Keeps a few bytes of state; never buffers a line. With <c>binary: true</c> (BDAT of a BODY=BINARYMIME message,
+/// RFC 3030 3) content is copied as it is: line endings and lengths mean nothing there.
 /// </summary>
-public sealed class MessageBodyScanner(bool dotStuffed, int maxLineLength)
+public sealed class MessageBodyScanner(bool dotStuffed, int maxLineLength, bool binary = false)
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
@@ -41,6 +42,12 @@ public sealed class MessageBodyScanner(bool dotStuffed, int maxLineLength)
     {
         consumed = 0;
         written = 0;
+        if (binary)
+        {
+            consumed = written = Math.Min(source.Length, destination.Length);
+            source[..consumed].CopyTo(destination);
+            return consumed == source.Length ? OperationStatus.NeedMoreData : OperationStatus.DestinationTooSmall;
+        }
         while (consumed < source.Length)
         {
             if (destination.Length - written < 2)

@@ -30,7 +30,7 @@ public static class SmtpReplies
     public static readonly SmtpReply BareLineEndingInCommand = new(500, "5.5.2", "Error: bare <CR> or <LF> received in command");
     public static readonly SmtpReply BareLineEndingInData = new(550, "5.5.2", "Error: bare <CR> or <LF> received in message data (RFC 5321 2.3.8)");
     public static readonly SmtpReply TextLineTooLong = new(550, "5.6.0", "Error: message line longer than 1000 octets (RFC 5321 4.5.3.1.6)");
-    public static readonly SmtpReply BinaryNotSupported = new(555, "5.5.4", "Error: BODY=BINARYMIME is not supported");
+    public static readonly SmtpReply BinaryNeedsBdat = new(503, "5.5.1", "Error: BODY=BINARYMIME requires BDAT, not DATA (RFC 3030 3)");
     public static readonly SmtpReply NonAsciiWithoutSmtpUtf8 = new(553, "5.6.7", "Error: non-ASCII address requires SMTPUTF8 (RFC 6531)");
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Error: message size exceeds fixed maximum message size");
     public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Error: too many recipients");

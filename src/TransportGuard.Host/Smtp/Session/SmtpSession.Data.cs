@@ -8,6 +8,11 @@ public sealed partial class SmtpSession
     private async ValueTask DataAsync()
     {
         var transaction = _transaction!;
+        if (transaction.BinaryMime)
+        {
+            await EndTransactionAsync(transaction, SmtpReplies.BinaryNeedsBdat, "binarymime over data");
+            return;
+        }
         // Open the message before 354 so a sink that cannot take mail (disk full) is reported before the body comes.
         if (!await OpenMessageAsync(transaction))
             return;
@@ -28,7 +33,7 @@ public sealed partial class SmtpSession
             await SkipOctetsAsync(bdat.Size);
             return;
         }
-        transaction.Scanner ??= new MessageBodyScanner(dotStuffed: false, _limits.MaxTextLineLength);
+        transaction.Scanner ??= new MessageBodyScanner(dotStuffed: false, _limits.MaxTextLineLength, binary: transaction.BinaryMime);
         if (!await ReceiveContentAsync(transaction, bdat.Size))
             return;
         if (transaction.TooBig)

@@ -8,6 +8,7 @@ public sealed partial class SmtpSession
 {
     /// <summary>The MAIL parameters we implement; any other is refused with 555 5.5.4 (RFC 5321 4.1.1.11).</summary>
     private static readonly HashSet<string> KnownMailParameters = new(StringComparer.OrdinalIgnoreCase) { "SIZE", "BODY", "SMTPUTF8" };
+    private static readonly HashSet<string> BodyTypes = new(StringComparer.OrdinalIgnoreCase) { "7BIT", "8BITMIME", "BINARYMIME" };
 
     private void Mail(MailCommand mail)
     {
@@ -51,12 +52,10 @@ public sealed partial class SmtpSession
             if (declared > _limits.MaxMessageSize)
                 return SmtpReplies.MessageTooBig;
         }
-        // RFC 6152: 7BIT or 8BITMIME. BINARYMIME (RFC 3030 3) is not offered, so it is refused.
+        // RFC 6152 8BITMIME and RFC 3030 BINARYMIME (which only BDAT may carry).
         var body = mail.Parameters["BODY"];
-        if (body is not null && !body.Equals("7BIT", StringComparison.OrdinalIgnoreCase) && !body.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase))
-            return body.Equals("BINARYMIME", StringComparison.OrdinalIgnoreCase)
-                ? SmtpReplies.BinaryNotSupported
-                : SmtpReplies.BadParameter($"Error: unsupported BODY type {body}");
+        if (body is not null && !BodyTypes.Contains(body))
+            return SmtpReplies.BadParameter($"Error: unsupported BODY type {body}");
         if (mail.Parameters.Contains("SMTPUTF8") && mail.Parameters["SMTPUTF8"] is not null)
             return SmtpReplies.SyntaxError("SMTPUTF8 takes no value");
         if (!mail.Parameters.Contains("SMTPUTF8") && !Ascii.IsValid(mail.ReversePath))

@@ -21,6 +21,7 @@ public sealed partial class SmtpSession
             "SMTPUTF8",
             "ENHANCEDSTATUSCODES",
             "CHUNKING",
+            "BINARYMIME",
         };
         if (TlsOffered)
             lines.Add("STARTTLS");

@@ -23,6 +23,7 @@ internal sealed class Transaction(string reversePath, EsmtpParameters parameters
     /// <summary>The sink failed to take content (disk full, I/O error): the rest is read and dropped, then 451.</summary>
     public bool SinkFailed { get; set; }
     public bool SmtpUtf8 => Parameters.Contains("SMTPUTF8");
+    public bool BinaryMime => string.Equals(Parameters["BODY"], "BINARYMIME", StringComparison.OrdinalIgnoreCase);
 
     private byte[]? _chunk;
     public byte[] Chunk => _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
