@@ -13,6 +13,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     private readonly SpoolLog _log;
     private readonly GroupCommitter _committer;
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _receiving = new(StringComparer.Ordinal);
 
     private MessageSpool(SpoolLog log, ILogger logger)
     {
@@ -42,6 +43,8 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public async ValueTask AppendContentAsync(string queueId, ReadOnlyMemory<byte> content, List<long> addresses, CancellationToken cancellationToken)
     {
         var max = SpoolLog.MaxRecordLength - SpoolRecord.ChunkHeaderLength;
+        if (addresses.Count == 0)
+            _receiving[queueId] = _log.Log.TailAddress; // pins the log from here until the message commits or is abandoned
         while (!content.IsEmpty)
         {
             var piece = content[..Math.Min(max, content.Length)];
@@ -51,12 +54,22 @@ public sealed partial class MessageSpool : IAsyncDisposable
         }
     }
 
+    /// <summary>A message that will never be committed (refused, or its client went away) no longer pins the log.</summary>
+    public void Abandon(string queueId) => _receiving.TryRemove(queueId, out _);
+
     /// <summary>Writes the envelope and returns once it (and so the whole message) is durable.</summary>
     public async Task CommitMessageAsync(SpooledEnvelope envelope)
     {
         var address = _log.Log.Enqueue(envelope.ToRecord());
-        await _committer.WaitDurableAsync(address);
-        Index.Put(new SpooledMessage(envelope, address));
+        try
+        {
+            await _committer.WaitDurableAsync(address);
+            Index.Put(new SpooledMessage(envelope, address));
+        }
+        finally
+        {
+            _receiving.TryRemove(envelope.QueueId, out _);
+        }
     }
 
     /// <summary>Records that a message needs nothing more; durable before the index forgets it.</summary>
@@ -91,7 +104,9 @@ public sealed partial class MessageSpool : IAsyncDisposable
     /// </summary>
     public async Task<long> TruncateAsync()
     {
-        var until = Index.LowestLiveAddress ?? _log.Log.TailAddress;
+        // Neither a live message nor one still being received may lose a record.
+        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min() }
+            .OfType<long>().DefaultIfEmpty(_log.Log.TailAddress).Min();
         if (until <= _log.Log.BeginAddress)
             return _log.Log.BeginAddress;
         _log.Log.TruncateUntil(until);

@@ -38,6 +38,7 @@ public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, D
 
         public ValueTask DisposeAsync()
         {
+            spool.Abandon(queueId); // no-op after a commit
             _hash.Dispose();
             return ValueTask.CompletedTask;
         }

@@ -96,4 +96,24 @@ public sealed class SpoolDurabilityTests
         Assert.True(reopened.Index.TryGet(damaged, out var bad));
         await Assert.ThrowsAnyAsync<Exception>(() => reopened.ReadContentAsync(bad.Envelope, TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task Truncation_never_takes_records_of_a_live_message_or_one_still_being_received()
+    {
+        using var fixture = new SpoolFixture();
+        await using var spool = fixture.Open();
+        var finished = await fixture.AcknowledgeAsync(spool, SpoolFixture.Content(1, 300_000));
+        // A message in the middle of its DATA: content appended, envelope not yet written.
+        var receiving = new List<long>();
+        await spool.AppendContentAsync("0000000000000RX", SpoolFixture.Content(3, 100_000), receiving, CancellationToken.None);
+        var kept = await fixture.AcknowledgeAsync(spool, SpoolFixture.Content(2, 300_000));
+        await spool.MarkFinishedAsync(finished, "delivered");
+
+        Assert.True(spool.Index.TryGet(kept, out var live));
+        var begin = await spool.TruncateAsync();
+        Assert.True(begin > 64, "the finished message's records were freed");
+        Assert.True(begin <= receiving[0], "the message being received keeps its records");
+        Assert.True(receiving[0] < live.FirstAddress);
+        Assert.Equal(SpoolFixture.Content(2, 300_000), await spool.ReadContentAsync(live.Envelope, TestContext.Current.CancellationToken));
+    }
 }
