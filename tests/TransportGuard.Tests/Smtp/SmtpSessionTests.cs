@@ -91,14 +91,12 @@ public sealed class SmtpSessionTests
         public async ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
             new Writer(await inner.OpenAsync(envelope, cancellationToken), failCommit, failWrite, writeError ?? (() => new InvalidCastException("injected bug")));
 
-        /// <summary>The first write (the Received header) goes through; later content writes fail when asked to.</summary>
         private sealed class Writer(IMessageWriter inner, bool failCommit, bool failWrite, Func<Exception> writeError) : IMessageWriter
         {
-            private int _writes;
             public string QueueId => inner.QueueId;
 
             public ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
-                failWrite && ++_writes > 1 ? throw writeError() : inner.WriteAsync(content, cancellationToken);
+                failWrite ? throw writeError() : inner.WriteAsync(content, cancellationToken);
 
             public ValueTask CommitAsync(CancellationToken cancellationToken) =>
                 failCommit ? throw new IOException("No space left on device (injected)") : inner.CommitAsync(cancellationToken);

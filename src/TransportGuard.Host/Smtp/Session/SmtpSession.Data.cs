@@ -73,7 +73,11 @@ public sealed partial class SmtpSession
             transaction.Writer = await _services.Sink.OpenAsync(envelope, CancellationToken.None);
             var received = ReceivedHeader.Build(_heloName, ClientIp, HostName, _esmtp, _connection.IsSecure,
                 transaction.SmtpUtf8, transaction.Writer.QueueId, transaction.Recipients, envelope.ReceivedAt);
-            await transaction.Writer.WriteAsync(received, CancellationToken.None);
+            // The trace header leads the first chunk rather than going to the sink on its own: one record less per
+            // message. It does not count toward the message's size (SIZE and MaxMessageSize are the client's bytes).
+            received.CopyTo(transaction.Chunk, 0);
+            transaction.Filled = received.Length;
+            transaction.HeaderLength = received.Length;
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -145,7 +149,8 @@ public sealed partial class SmtpSession
         transaction.Filled = 0;
         if (filled == 0 || transaction.Refused)
             return;
-        transaction.Size += filled;
+        transaction.Size += filled - transaction.HeaderLength;
+        transaction.HeaderLength = 0;
         if (transaction.Size > _limits.MaxMessageSize)
         {
             transaction.TooBig = true;

@@ -29,6 +29,9 @@ internal sealed class Transaction(string reversePath, EsmtpParameters parameters
     public byte[] Chunk => _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
     public int Filled { get; set; }
 
+    /// <summary>Bytes of our own Received header at the start of the chunk, not yet drained.</summary>
+    public int HeaderLength { get; set; }
+
     public BodyViolation Violations => Scanner?.Violations ?? BodyViolation.None;
     public bool Refused => TooBig || SinkFailed || Violations != BodyViolation.None;
 
