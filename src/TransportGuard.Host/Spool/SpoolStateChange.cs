@@ -11,8 +11,8 @@ public enum SpoolState
 /// <summary>A queue state change record. Written to the log before it is acted on (DESIGN.md section 1).</summary>
 public sealed record SpoolStateChange(string QueueId, SpoolState State, string Reason)
 {
-    public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.State, QueueId, JsonSerializer.SerializeToUtf8Bytes(this));
+    public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.State, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpoolStateChange));
 
     public static SpoolStateChange FromRecord(ReadOnlySpan<byte> record) =>
-        JsonSerializer.Deserialize<SpoolStateChange>(record[SpoolRecord.HeaderLength..]) ?? throw new InvalidDataException("empty state record");
+        JsonSerializer.Deserialize(record[SpoolRecord.HeaderLength..], SpoolJson.Default.SpoolStateChange) ?? throw new InvalidDataException("empty state record");
 }

@@ -22,17 +22,15 @@ public sealed record SpooledEnvelope(
     long Length,
     string Sha256)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
-
     public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
         new(queueId, envelope.ReversePath,
             [.. envelope.Recipients.Select(r => new SpooledRecipient(r.Address, r.Parameters.ToWire().Trim()))],
             envelope.MailParameters.ToWire().Trim(), envelope.ClientAddress, envelope.HeloName, envelope.Secure,
             envelope.ReceivedAt, chunks, length, sha256);
 
-    public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, Json));
+    public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpooledEnvelope));
 
     public static SpooledEnvelope FromRecord(ReadOnlySpan<byte> record) =>
-        JsonSerializer.Deserialize<SpooledEnvelope>(record[SpoolRecord.HeaderLength..], Json)
+        JsonSerializer.Deserialize(record[SpoolRecord.HeaderLength..], SpoolJson.Default.SpooledEnvelope)
         ?? throw new InvalidDataException("empty envelope record");
 }
