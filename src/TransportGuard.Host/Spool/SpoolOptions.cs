@@ -12,9 +12,9 @@ public sealed class SpoolOptions : IValidatable
 
     /// <summary>
     /// New mail is refused with 452 4.3.1 while accepting it would leave less than this free on the spool's disk
-    /// (Postfix refuses below 1.5 x message_size_limit; we count the declared size on top of this floor).
+    /// (Postfix refuses below 1.5 x message_size_limit, about 52 MB by default; we count the declared size on top).
     /// </summary>
-    public long MinimumFreeBytes { get; set; } = 256L * 1024 * 1024;
+    public long MinimumFreeBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>How often free space is measured (a statfs per MAIL would be wasted work).</summary>
     public TimeSpan FreeSpaceCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
