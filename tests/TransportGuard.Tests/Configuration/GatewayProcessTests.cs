@@ -27,4 +27,21 @@ public sealed class GatewayProcessTests
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.Single(result.Error.Trim().Split('\n'));
     }
+
+    [Fact]
+    public async Task Sigterm_tells_connected_clients_421_4_3_2_and_exits_cleanly_keeping_the_queue()
+    {
+        var data = TempDirectory.Create("sigterm");
+        string queued;
+        await using (var gateway = await GatewayProcess.StartAsync(data))
+        {
+            await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+            await client.BeginDataAsync();
+            queued = (await client.CommandAsync("Subject: before stop\r\n\r\nx\r\n.")).Last[^15..];
+            Assert.Equal(0, await gateway.TerminateAsync());
+            Assert.Equal("421 4.3.2 Service shutting down, closing connection", (await client.ReadReplyAsync()).Last);
+        }
+        Assert.Equal([queued], StoredMessage.ReadOffline(data).Select(m => m.Envelope.QueueId));
+        TempDirectory.Delete(data);
+    }
 }
