@@ -58,18 +58,40 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public void Abandon(string queueId) => _receiving.TryRemove(queueId, out _);
 
     /// <summary>Writes the envelope and returns once it (and so the whole message) is durable.</summary>
-    public async Task CommitMessageAsync(SpooledEnvelope envelope)
+    public async Task CommitMessageAsync(SpooledEnvelope envelope) => Index.Put(await WriteEnvelopeAsync(envelope));
+
+    private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
     {
         var address = _log.Log.Enqueue(envelope.ToRecord());
         try
         {
             await _committer.WaitDurableAsync(address);
-            Index.Put(new SpooledMessage(envelope, address));
+            return new SpooledMessage(envelope, address);
         }
         finally
         {
             _receiving.TryRemove(envelope.QueueId, out _);
         }
+    }
+
+    /// <summary>
+    /// Compaction (DESIGN.md section 2, Space): live messages with records before <paramref name="untilAddress"/>
+    /// are copied to the tail, so that truncation can free the head they pinned. The copy keeps the queue id; a
+    /// message finished while it was being copied stays finished (recovery lets Finished win).
+    /// </summary>
+    public async Task<int> CompactAsync(long untilAddress, CancellationToken cancellationToken = default)
+    {
+        var copied = 0;
+        foreach (var message in Index.Messages.Where(m => m.FirstAddress < untilAddress).ToList())
+        {
+            var content = await ReadContentAsync(message.Envelope, cancellationToken);
+            var chunks = new List<long>();
+            await AppendContentAsync(message.Envelope.QueueId, content, chunks, cancellationToken);
+            var copy = await WriteEnvelopeAsync(message.Envelope with { Chunks = chunks });
+            if (Index.TryReplace(message, copy))
+                copied++;
+        }
+        return copied;
     }
 
     /// <summary>Records that a message needs nothing more; durable before the index forgets it.</summary>

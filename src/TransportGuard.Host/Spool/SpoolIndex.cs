@@ -18,6 +18,10 @@ public sealed class SpoolIndex
 
     public bool Remove(string queueId) => _messages.TryRemove(queueId, out _);
 
+    /// <summary>Points a message at its compacted copy, unless it was finished (removed) meanwhile.</summary>
+    public bool TryReplace(SpooledMessage current, SpooledMessage copy) =>
+        _messages.TryUpdate(current.Envelope.QueueId, copy, current);
+
     /// <summary>The lowest log address any live message still needs: everything before it can be truncated.</summary>
     public long? LowestLiveAddress => _messages.IsEmpty ? null : _messages.Values.Min(m => m.FirstAddress);
 }

@@ -19,6 +19,12 @@ public sealed class SpoolOptions : IValidatable
     /// <summary>How often free space is measured (a statfs per MAIL would be wasted work).</summary>
     public TimeSpan FreeSpaceCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often finished records are truncated away and the head of the log compacted.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Compaction starts once the log spans more than this and less than half of it is live.</summary>
+    public long CompactionThresholdBytes { get; set; } = 512L * 1024 * 1024;
+
     public string SpoolDirectory => Path.Combine(DataDirectory, "spool");
 
     public IEnumerable<string> Validate()
@@ -29,5 +35,9 @@ public sealed class SpoolOptions : IValidatable
             yield return floor;
         if (Check.Positive($"{Section}:{nameof(FreeSpaceCheckInterval)}", FreeSpaceCheckInterval) is { } interval)
             yield return interval;
+        if (Check.Positive($"{Section}:{nameof(MaintenanceInterval)}", MaintenanceInterval) is { } maintenance)
+            yield return maintenance;
+        if (Check.Range($"{Section}:{nameof(CompactionThresholdBytes)}", CompactionThresholdBytes, 0, long.MaxValue / 2) is { } threshold)
+            yield return threshold;
     }
 }

@@ -6,8 +6,8 @@ public sealed record RecoveryReport(long Records, long Envelopes, long Finished,
 }
 
 /// <summary>
-/// Rebuilds the index by scanning the committed log: an envelope makes a message live, a Finished state record
-/// ends it. FasterLog has already dropped everything past the last commit (the torn tail), so what is scanned is
+/// Rebuilds the index by scanning the committed log: an envelope makes a message live (the latest copy wins), a
+/// Finished state record ends it for good. FasterLog has already dropped everything past the last commit (the torn tail), so what is scanned is
 /// exactly what was acknowledged or recorded durably.
 /// </summary>
 public static class SpoolRecovery
@@ -15,6 +15,9 @@ public static class SpoolRecovery
     public static RecoveryReport Rebuild(SpoolLog log, SpoolIndex index)
     {
         long records = 0, envelopes = 0, finished = 0, unreadable = 0;
+        // A queue id is never given a second life, so a Finished record wins over any envelope of the same id,
+        // even one written after it (a compaction copy racing with the message being finished).
+        var done = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in SpoolScan.Committed(log))
         {
             records++;
@@ -27,10 +30,12 @@ public static class SpoolRecovery
             {
                 case SpoolRecordKind.Envelope:
                     envelopes++;
-                    index.Put(new SpooledMessage(SpooledEnvelope.FromRecord(entry.Record), entry.Address));
+                    if (!done.Contains(queueId))
+                        index.Put(new SpooledMessage(SpooledEnvelope.FromRecord(entry.Record), entry.Address));
                     break;
                 case SpoolRecordKind.State when SpoolStateChange.FromRecord(entry.Record).State == SpoolState.Finished:
                     finished++;
+                    done.Add(queueId);
                     index.Remove(queueId);
                     break;
             }

@@ -15,6 +15,7 @@ public static class SpoolServiceCollectionExtensions
         services.AddSingleton<DiskSpaceGuard>();
         services.AddSingleton<SpoolService>();
         services.AddHostedService(sp => sp.GetRequiredService<SpoolService>());
+        services.AddHostedService<SpoolMaintenance>();
         services.AddSingleton<IMessageSink, SpoolMessageSink>();
         return services;
     }

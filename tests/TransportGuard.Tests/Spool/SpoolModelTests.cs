@@ -18,12 +18,14 @@ public sealed class SpoolModelTests
     private sealed record Unacknowledged(int Size) : Op;
     private sealed record Truncate : Op;
     private sealed record CrashAndRecover : Op;
+    private sealed record Compact : Op;
 
     private static readonly Gen<Op> Ops = Gen.Frequency(
         (5, from seed in Gen.Choose(0, 1000) from size in Gen.Elements(10, 900, 5000, 70_000, 300_000) select (Op)new Acknowledge(seed, size)),
         (2, Gen.Choose(0, 100).Select(p => (Op)new Finish(p))),
         (1, Gen.Elements(100, 70_000).Select(s => (Op)new Unacknowledged(s))),
         (1, Gen.Constant<Op>(new Truncate())),
+        (1, Gen.Constant<Op>(new Compact())),
         (2, Gen.Constant<Op>(new CrashAndRecover())));
 
     [Property(MaxTest = 25)]
@@ -54,6 +56,10 @@ public sealed class SpoolModelTests
                         await spool.AppendContentAsync("0000000000000ZZ", SpoolFixture.Content(0, u.Size), [], CancellationToken.None);
                         break;
                     case Truncate:
+                        await spool.TruncateAsync();
+                        break;
+                    case Compact:
+                        await spool.CompactAsync(spool.TailAddress);
                         await spool.TruncateAsync();
                         break;
                     case CrashAndRecover:

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace TransportGuard.Spool;
+
+/// <summary>
+/// Keeps the spool's disk use bounded (DESIGN.md section 2, Space): truncates what no live message needs, and when
+/// the log is mostly dead records held only by a few old live messages at its head, copies those forward first.
+/// </summary>
+public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolOptions> options, TimeProvider time,
+    ILogger<SpoolMaintenance> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.MaintenanceInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var (copied, freed) = await RunOnceAsync(spool.Spool, options.Value.CompactionThresholdBytes, stoppingToken);
+                if (copied > 0)
+                    LogCompacted(copied);
+                if (freed > 0)
+                    LogTruncated(freed, spool.Spool.BeginAddress);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or ObjectDisposedException)
+            {
+                LogMaintenanceFailed(ex);
+            }
+        }
+    }
+
+    /// <summary>One pass: compact the oldest quarter of the log if it is mostly dead, then truncate.</summary>
+    public static async Task<(int Copied, long Freed)> RunOnceAsync(MessageSpool target, long compactionThresholdBytes, CancellationToken cancellationToken)
+    {
+        var span = target.TailAddress - target.BeginAddress;
+        var copied = 0;
+        if (span > compactionThresholdBytes && target.Index.Bytes < span / 2)
+            copied = await target.CompactAsync(target.BeginAddress + span / 4, cancellationToken);
+        var before = target.BeginAddress;
+        return (copied, await target.TruncateAsync() - before);
+    }
+
+    [LoggerMessage(2200, LogLevel.Information, "Spool compaction copied {Messages} live message(s) from the head of the log to its tail")]
+    private partial void LogCompacted(int messages);
+
+    [LoggerMessage(2201, LogLevel.Information, "Spool truncated {Bytes} byte(s) of finished records; the log now begins at {Begin}")]
+    private partial void LogTruncated(long bytes, long begin);
+
+    [LoggerMessage(2202, LogLevel.Error, "Spool maintenance failed; it will be tried again")]
+    private partial void LogMaintenanceFailed(Exception exception);
+}
