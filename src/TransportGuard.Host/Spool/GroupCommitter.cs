@@ -26,6 +26,10 @@ public sealed partial class GroupCommitter : IAsyncDisposable
 
     public long Commits { get; private set; }
 
+    /// <summary>How many commits have failed since the spool opened: the failure epoch.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+    private long _failures;
+
     /// <summary>Completes when the record at <paramref name="address"/> is durable; faults when its commit failed.</summary>
     public Task WaitDurableAsync(long address)
     {
@@ -70,6 +74,7 @@ public sealed partial class GroupCommitter : IAsyncDisposable
         catch (Exception ex)
         {
             // Nothing it covered may be acknowledged: every waiter it was for hears of the failure (451 4.3.0).
+            Interlocked.Increment(ref _failures);
             LogCommitFailed(ex);
             Complete(waiting, ex);
             return;

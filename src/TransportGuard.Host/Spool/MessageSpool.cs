@@ -13,7 +13,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     private readonly SpoolLog _log;
     private readonly GroupCommitter _committer;
     private readonly ILogger _logger;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _receiving = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Address, long Epoch)> _receiving = new(StringComparer.Ordinal);
 
     private MessageSpool(SpoolLog log, ILogger logger)
     {
@@ -25,6 +25,9 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public SpoolIndex Index { get; } = new();
     public RecoveryReport Recovery { get; private set; } = RecoveryReport.Empty;
     public long Commits => _committer.Commits;
+
+    /// <summary>A commit has failed: FasterLog refuses all further commits until the spool is reopened (a restart).</summary>
+    public bool Faulted => _committer.Failures > 0;
     public long BeginAddress => _log.Log.BeginAddress;
     public long TailAddress => _log.Log.TailAddress;
     public string Directory => _log.Directory;
@@ -44,7 +47,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     {
         var max = SpoolLog.MaxRecordLength - SpoolRecord.ChunkHeaderLength;
         if (addresses.Count == 0)
-            _receiving[queueId] = _log.Log.TailAddress; // pins the log from here until the message commits or is abandoned
+            _receiving[queueId] = (_log.Log.TailAddress, _committer.Failures); // pins the log until commit or abandon
         while (!content.IsEmpty)
         {
             var piece = content[..Math.Min(max, content.Length)];
@@ -62,10 +65,29 @@ public sealed partial class MessageSpool : IAsyncDisposable
 
     private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
     {
-        var address = _log.Log.Enqueue(envelope.ToRecord());
+        var epoch = _receiving.TryGetValue(envelope.QueueId, out var receiving) ? receiving.Epoch : _committer.Failures;
         try
         {
-            await _committer.WaitDurableAsync(address);
+            if (_committer.Failures != epoch)
+                throw new IOException($"a spool commit failed while {envelope.QueueId} was being received; its content may be lost");
+            var address = _log.Log.Enqueue(envelope.ToRecord());
+            try
+            {
+                await _committer.WaitDurableAsync(address);
+            }
+            catch (IOException)
+            {
+                // Its own commit failed (451), yet the envelope may have reached the disk: let recovery know.
+                Refused(envelope.QueueId);
+                throw;
+            }
+            if (_committer.Failures != epoch)
+            {
+                // A commit failed between the message's first record and its envelope: some of its content may be
+                // missing on disk. Refuse it (451) and make sure recovery does not bring it back.
+                Refused(envelope.QueueId);
+                throw new IOException($"a spool commit failed while {envelope.QueueId} was being received; its content may be lost");
+            }
             return new SpooledMessage(envelope, address);
         }
         finally
@@ -73,6 +95,11 @@ public sealed partial class MessageSpool : IAsyncDisposable
             _receiving.TryRemove(envelope.QueueId, out _);
         }
     }
+
+    /// <summary>Best effort, committed with whatever comes next: if it is lost too, the message's hash check still
+    /// keeps its damaged content from ever being delivered.</summary>
+    private void Refused(string queueId) =>
+        _log.Log.Enqueue(new SpoolStateChange(queueId, SpoolState.Finished, "refused after a spool commit failure").ToRecord());
 
     /// <summary>
     /// Compaction (DESIGN.md section 2, Space): live messages with records before <paramref name="untilAddress"/>
@@ -127,7 +154,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public async Task<long> TruncateAsync()
     {
         // Neither a live message nor one still being received may lose a record.
-        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min() }
+        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min(r => r.Address) }
             .OfType<long>().DefaultIfEmpty(_log.Log.TailAddress).Min();
         if (until <= _log.Log.BeginAddress)
             return _log.Log.BeginAddress;

@@ -39,6 +39,10 @@ public sealed class SpoolLog : IDisposable
             RemoveOutdatedCommits = !readOnly,
             TryRecoverLatest = !readOnly,
             ReadOnlyMode = readOnly,
+            // Not TolerateDeviceFailure: with it, commits after a failed one report success while records of the
+            // failed range may be missing (measured: an acknowledged message lost after ENOSPC). A failed log stays
+            // failed until the gateway restarts and recovers to its last good commit.
+            TolerateDeviceFailure = false,
         });
         if (readOnly)
             Log.RecoverReadOnly();

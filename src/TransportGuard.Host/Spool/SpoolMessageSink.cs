@@ -10,7 +10,9 @@ namespace TransportGuard.Spool;
 /// </summary>
 public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk) : IMessageSink
 {
-    public bool HasCapacity(long declaredSize) => disk.HasRoomFor(declaredSize);
+    /// <summary>No while the disk is under its floor, or while the spool is failed after a commit error: new mail
+    /// then gets 452 4.3.1 at MAIL rather than 451 after its whole body.</summary>
+    public bool HasCapacity(long declaredSize) => !spool.Spool.Faulted && disk.HasRoomFor(declaredSize);
 
     public ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope));
