@@ -26,7 +26,7 @@ public sealed partial class GroupCommitter : IAsyncDisposable
 
     public long Commits { get; private set; }
 
-    /// <summary>How many commits have failed since the spool opened: the failure epoch.</summary>
+    /// <summary>How many commits have failed since the spool opened.</summary>
     public long Failures => Interlocked.Read(ref _failures);
     private long _failures;
 

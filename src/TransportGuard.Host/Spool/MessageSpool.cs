@@ -13,7 +13,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     private readonly SpoolLog _log;
     private readonly GroupCommitter _committer;
     private readonly ILogger _logger;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Address, long Epoch)> _receiving = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _receiving = new(StringComparer.Ordinal);
 
     private MessageSpool(SpoolLog log, ILogger logger)
     {
@@ -47,7 +47,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     {
         var max = SpoolLog.MaxRecordLength - SpoolRecord.ChunkHeaderLength;
         if (addresses.Count == 0)
-            _receiving[queueId] = (_log.Log.TailAddress, _committer.Failures); // pins the log until commit or abandon
+            _receiving[queueId] = _log.Log.TailAddress; // pins the log until the message commits or is abandoned
         while (!content.IsEmpty)
         {
             var piece = content[..Math.Min(max, content.Length)];
@@ -65,29 +65,15 @@ public sealed partial class MessageSpool : IAsyncDisposable
 
     private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
     {
-        var epoch = _receiving.TryGetValue(envelope.QueueId, out var receiving) ? receiving.Epoch : _committer.Failures;
         try
         {
-            if (_committer.Failures != epoch)
-                throw new IOException($"a spool commit failed while {envelope.QueueId} was being received; its content may be lost");
+            // After a failed commit FasterLog commits nothing more (we do not let it tolerate device failures: it
+            // would then report later commits as good while records of the failed range may be missing). Refuse at
+            // once rather than wait for a commit that cannot succeed.
+            if (Faulted)
+                throw new IOException($"the spool is failed after a commit error; {envelope.QueueId} refused");
             var address = _log.Log.Enqueue(envelope.ToRecord());
-            try
-            {
-                await _committer.WaitDurableAsync(address);
-            }
-            catch (IOException)
-            {
-                // Its own commit failed (451), yet the envelope may have reached the disk: let recovery know.
-                Refused(envelope.QueueId);
-                throw;
-            }
-            if (_committer.Failures != epoch)
-            {
-                // A commit failed between the message's first record and its envelope: some of its content may be
-                // missing on disk. Refuse it (451) and make sure recovery does not bring it back.
-                Refused(envelope.QueueId);
-                throw new IOException($"a spool commit failed while {envelope.QueueId} was being received; its content may be lost");
-            }
+            await _committer.WaitDurableAsync(address);
             return new SpooledMessage(envelope, address);
         }
         finally
@@ -95,11 +81,6 @@ public sealed partial class MessageSpool : IAsyncDisposable
             _receiving.TryRemove(envelope.QueueId, out _);
         }
     }
-
-    /// <summary>Best effort, committed with whatever comes next: if it is lost too, the message's hash check still
-    /// keeps its damaged content from ever being delivered.</summary>
-    private void Refused(string queueId) =>
-        _log.Log.Enqueue(new SpoolStateChange(queueId, SpoolState.Finished, "refused after a spool commit failure").ToRecord());
 
     /// <summary>
     /// Compaction (DESIGN.md section 2, Space): live messages with records before <paramref name="untilAddress"/>
@@ -154,7 +135,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public async Task<long> TruncateAsync()
     {
         // Neither a live message nor one still being received may lose a record.
-        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min(r => r.Address) }
+        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min() }
             .OfType<long>().DefaultIfEmpty(_log.Log.TailAddress).Min();
         if (until <= _log.Log.BeginAddress)
             return _log.Log.BeginAddress;

@@ -40,7 +40,7 @@ public sealed class SpoolLog : IDisposable
             TryRecoverLatest = !readOnly,
             ReadOnlyMode = readOnly,
             // Not TolerateDeviceFailure: with it, commits after a failed one report success while records of the
-            // failed range may be missing (measured: an acknowledged message lost after ENOSPC). A failed log stays
+            // failed range may be missing (tried: an acknowledged message was lost after ENOSPC). A failed log stays
             // failed until the gateway restarts and recovers to its last good commit.
             TolerateDeviceFailure = false,
         });
