@@ -32,6 +32,7 @@ public static class GatewayHost
             o.UseUtcTimestamp = true;
         });
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GatewayRestart>();
         builder.Services.AddSpool(builder.Configuration);
         builder.Services.AddSmtpServer(builder.Configuration);
         return builder.Build();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TransportGuard;
@@ -10,8 +11,15 @@ if (args.Length > 0 && args[0] == "spool")
 
 try
 {
-    using var host = GatewayHost.Build(args);
-    await host.RunAsync();
+    bool restart;
+    do
+    {
+        using var host = GatewayHost.Build(args);
+        var restartFlag = host.Services.GetRequiredService<GatewayRestart>(); // RunAsync disposes the host's services
+        await host.RunAsync();
+        restart = restartFlag.Requested;
+    }
+    while (restart);
     return 0;
 }
 catch (OptionsValidationException ex)

@@ -9,13 +9,29 @@ namespace TransportGuard.Spool;
 /// the log is mostly dead records held only by a few old live messages at its head, copies those forward first.
 /// </summary>
 public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolOptions> options, TimeProvider time,
-    ILogger<SpoolMaintenance> logger) : BackgroundService
+    DiskSpaceGuard disk, GatewayRestart restart, IHostApplicationLifetime lifetime, ILogger<SpoolMaintenance> logger) : BackgroundService
 {
+    /// <summary>Free space, above the floor, that counts as "space is back" after a failure: room for recovery's
+    /// commit and a few messages, so the restart is not straight into another full disk.</summary>
+    public const long RestartHeadroomBytes = 32L * 1024 * 1024;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.MaintenanceInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            if (spool.Spool.Faulted)
+            {
+                // A failed FasterLog commits nothing more until reopened; once there is room again, restart the
+                // gateway in-process so recovery reopens the spool at its last good commit.
+                if (disk.HasRoomFor(RestartHeadroomBytes) && !restart.Requested)
+                {
+                    LogRestarting();
+                    restart.Request();
+                    lifetime.StopApplication();
+                }
+                continue;
+            }
             try
             {
                 var (copied, freed) = await RunOnceAsync(spool.Spool, options.Value.CompactionThresholdBytes, stoppingToken);
@@ -47,6 +63,9 @@ public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolO
 
     [LoggerMessage(2201, LogLevel.Information, "Spool truncated {Bytes} byte(s) of finished records; the log now begins at {Begin}")]
     private partial void LogTruncated(long bytes, long begin);
+
+    [LoggerMessage(2203, LogLevel.Warning, "The spool failed a commit earlier and disk space is back: restarting the gateway in-process to recover it")]
+    private partial void LogRestarting();
 
     [LoggerMessage(2202, LogLevel.Error, "Spool maintenance failed; it will be tried again")]
     private partial void LogMaintenanceFailed(Exception exception);

@@ -16,7 +16,27 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     private GatewayProcess(Process process) => _process = process;
 
-    public IPEndPoint SmtpEndPoint => _listening.Task.Result;
+    private readonly List<IPEndPoint> _endPoints = [];
+
+    /// <summary>Where the gateway listens now (after an in-process restart, the latest listener).</summary>
+    public IPEndPoint SmtpEndPoint
+    {
+        get
+        {
+            lock (_endPoints)
+                return _endPoints.Count > 0 ? _endPoints[^1] : _listening.Task.Result;
+        }
+    }
+
+    /// <summary>How many times the gateway has started listening (more than once after an in-process restart).</summary>
+    public int Starts
+    {
+        get
+        {
+            lock (_endPoints)
+                return _endPoints.Count;
+        }
+    }
     public int ProcessId => _process.Id;
 
     public string Output
@@ -62,7 +82,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         lock (_output)
             _output.Add(line);
         if (ListeningLine().Match(line) is { Success: true } match)
-            _listening.TrySetResult(IPEndPoint.Parse(match.Groups[1].Value));
+        {
+            var endPoint = IPEndPoint.Parse(match.Groups[1].Value);
+            lock (_endPoints)
+                _endPoints.Add(endPoint);
+            _listening.TrySetResult(endPoint);
+        }
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>

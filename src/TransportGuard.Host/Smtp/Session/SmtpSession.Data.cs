@@ -158,7 +158,8 @@ public sealed partial class SmtpSession
         }
         try
         {
-            await transaction.Writer!.WriteAsync(transaction.Chunk.AsMemory(0, filled), CancellationToken.None);
+            // The shutdown token lets a stop cancel a write stuck behind a spool that can no longer flush.
+            await transaction.Writer!.WriteAsync(transaction.Chunk.AsMemory(0, filled), _shutdown);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
