@@ -1,68 +1,7 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using Microsoft.Extensions.Logging.Abstractions;
-using TransportGuard.Smtp;
-using TransportGuard.Smtp.Protocol;
-using TransportGuard.Spool;
+using TransportGuard.Bench;
 
-// Spool steady state: N messages flow through the spool as through a relay that keeps `backlog` of them queued
-// (awaiting delivery) and finishes the oldest as each new one is acknowledged, with the maintenance pass running
-// as in the gateway. Reports throughput and the spool's disk use at the end, which must stay near the backlog's
-// size plus a segment or two, however large N is.
-//   dotnet run -c Release --project bench/TransportGuard.Bench -- [messages] [size] [backlog] [writers]
-var total = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-var size = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2048;
-var backlog = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
-var writers = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 64;
-
-var directory = Path.Combine(Path.GetTempPath(), $"tg-steady-{Guid.NewGuid():N}");
-var content = new byte[size];
-RandomNumberGenerator.Fill(content);
-var sha = Convert.ToHexString(SHA256.HashData(content));
-var envelope = new MessageEnvelope("bench@example.org", [new EnvelopeRecipient("rcpt@example.com", EsmtpParameters.None)],
-    EsmtpParameters.None, "127.0.0.1", "bench", false, DateTimeOffset.UtcNow);
-var ids = new QueueIdGenerator(TimeProvider.System);
-var queued = new System.Collections.Concurrent.ConcurrentQueue<string>();
-var spool = MessageSpool.Open(directory, NullLogger.Instance);
-var watch = Stopwatch.StartNew();
-var sent = 0;
-var peakDisk = 0L;
-
-using var stop = new CancellationTokenSource();
-var maintenance = Task.Run(async () =>
-{
-    while (!stop.IsCancellationRequested)
-    {
-        await Task.Delay(2000);
-        await SpoolMaintenance.RunOnceAsync(spool, compactionThresholdBytes: 512L * 1024 * 1024, CancellationToken.None);
-        peakDisk = Math.Max(peakDisk, DiskUse(directory));
-    }
-});
-
-await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
-{
-    while (Interlocked.Increment(ref sent) <= total)
-    {
-        var id = ids.Next();
-        var chunks = new List<long>();
-        await spool.AppendContentAsync(id, content, chunks, CancellationToken.None);
-        await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, content.Length, sha));
-        queued.Enqueue(id);
-        // The relay keeps `backlog` messages waiting; beyond it, the oldest one has been delivered.
-        while (queued.Count > backlog && queued.TryDequeue(out var delivered))
-            await spool.MarkFinishedAsync(delivered, "delivered");
-    }
-})));
-var elapsed = watch.Elapsed;
-await stop.CancelAsync();
-await maintenance;
-await SpoolMaintenance.RunOnceAsync(spool, 512L * 1024 * 1024, CancellationToken.None);
-
-Console.WriteLine($"{total:N0} messages of {size:N0} bytes through the spool in {elapsed.TotalSeconds:F1} s ({total / elapsed.TotalSeconds:N0}/s, {writers} writers, {spool.Commits:N0} commits)");
-Console.WriteLine($"backlog kept queued: {spool.Index.Count:N0} messages ({spool.Index.Bytes / 1048576.0:F0} MiB of content)");
-Console.WriteLine($"log span: {(spool.TailAddress - spool.BeginAddress) / 1048576.0:F0} MiB; disk use at end: {DiskUse(directory) / 1048576.0:F0} MiB; peak: {peakDisk / 1048576.0:F0} MiB; written in all: {spool.TailAddress / 1048576.0:F0} MiB");
-await spool.DisposeAsync();
-Directory.Delete(directory, recursive: true);
-
-static long DiskUse(string path) =>
-    new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+// `churn DIR` runs the spool churn that the compaction crash test kills; anything else is the steady-state benchmark.
+if (args.Length == 2 && args[0] == "churn")
+    await Churn.RunAsync(args[1]);
+else
+    await SteadyState.RunAsync(args);
