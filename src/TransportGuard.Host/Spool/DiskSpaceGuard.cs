@@ -29,13 +29,21 @@ public sealed class DiskSpaceGuard(IOptions<SpoolOptions> options, TimeProvider 
 
     public bool HasRoomFor(long size) => FreeBytes - Math.Max(0, size) >= _options.MinimumFreeBytes;
 
-    /// <summary>Free space of the filesystem holding <paramref name="path"/>: the mount with the longest matching root.</summary>
+    /// <summary>Free space of the filesystem holding <paramref name="path"/>: the mount with the longest matching root.
+    /// Only that mount is queried: another mount vanishing meanwhile (an unmount elsewhere) must not fail the check.</summary>
     public static long Measure(string path)
     {
         var full = Path.GetFullPath(path);
-        var drive = DriveInfo.GetDrives()
-            .Where(d => d.IsReady && full.StartsWith(d.RootDirectory.FullName, StringComparison.Ordinal))
-            .MaxBy(d => d.RootDirectory.FullName.Length);
-        return drive?.AvailableFreeSpace ?? long.MaxValue;
+        try
+        {
+            var drive = DriveInfo.GetDrives()
+                .Where(d => full.StartsWith(d.Name, StringComparison.Ordinal))
+                .MaxBy(d => d.Name.Length);
+            return drive?.AvailableFreeSpace ?? long.MaxValue;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return long.MaxValue; // unmeasurable: the commit path still refuses with 451 if the disk is really full
+        }
     }
 }

@@ -90,8 +90,9 @@ public sealed partial class GroupCommitter : IAsyncDisposable
 
     private void Complete((long Address, TaskCompletionSource Durable)[] done, Exception? error)
     {
+        var finished = done.Select(d => d.Durable).ToHashSet();
         lock (_lock)
-            _waiters.RemoveAll(w => done.Any(d => d.Durable == w.Durable));
+            _waiters.RemoveAll(w => finished.Contains(w.Durable));
         foreach (var (_, durable) in done)
         {
             if (error is null)

@@ -3,7 +3,9 @@ using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Spool;
 
-/// <summary>A real full disk (a small tmpfs): never a 250 for what is not durable, and mail resumes when space returns.</summary>
+/// <summary>A real full disk (a small tmpfs): never a 250 for what is not durable, and mail resumes when space returns.
+/// Run alone: filling a disk while other tests start and kill gateways makes timing-dependent failures hard to read.</summary>
+[Collection(nameof(DiskFullTests))]
 public sealed class DiskFullTests
 {
     private static readonly string Body = "Subject: fill\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 98) + "\r\n", 3000)); // ~300 KB
@@ -61,7 +63,14 @@ public sealed class DiskFullTests
                 RawSmtpClient.Reply reply;
                 do
                 {
-                    await client.BeginDataAsync();
+                    try
+                    {
+                        await client.BeginDataAsync();
+                    }
+                    catch (IOException ex)
+                    {
+                        Assert.Fail($"the gateway dropped the connection ({ex.Message}); its output:\n{gateway.Output}");
+                    }
                     reply = await client.CommandAsync(Body + ".");
                     if (reply.Code == 250)
                         acknowledged.Add(reply.Last[^15..]);
@@ -96,3 +105,6 @@ public sealed class DiskFullTests
         }
     }
 }
+
+[CollectionDefinition(nameof(DiskFullTests), DisableParallelization = true)]
+public sealed class DiskFullCollection;

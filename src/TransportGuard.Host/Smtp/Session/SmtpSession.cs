@@ -184,9 +184,18 @@ public sealed partial class SmtpSession : IAsyncDisposable
         await transaction.DisposeAsync();
     }
 
-    private static bool IsConnectionFault(Exception ex) =>
-        ex is IOException or SocketException or ObjectDisposedException
-        || ex is System.Security.Authentication.AuthenticationException;
+    /// <summary>
+    /// The client's connection failed (reset, closed under a write, TLS broken). Only these end a session quietly;
+    /// an IOException from anywhere else (the spool, the disk) is an internal error and gets 421 4.3.0 and a log.
+    /// </summary>
+    private static bool IsConnectionFault(Exception ex) => ex switch
+    {
+        SocketException or System.Security.Authentication.AuthenticationException => true,
+        IOException { InnerException: SocketException or System.Security.Authentication.AuthenticationException } => true,
+        IOException { Source: "System.Net.Sockets" or "System.Net.Security" } => true,
+        ObjectDisposedException disposed => disposed.ObjectName.Contains("Stream", StringComparison.Ordinal),
+        _ => false,
+    };
 
     public async ValueTask DisposeAsync()
     {
