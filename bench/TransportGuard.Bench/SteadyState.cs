@@ -7,7 +7,6 @@ using TransportGuard.Spool;
 
 namespace TransportGuard.Bench;
 
-
 // Spool steady state: N messages flow through the spool as through a relay that keeps `backlog` of them queued
 // (awaiting delivery) and finishes the oldest as each new one is acknowledged, with the maintenance pass running
 // as in the gateway. Reports throughput and the spool's disk use at the end, which must stay near the backlog's
