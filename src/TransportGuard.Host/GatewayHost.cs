@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TransportGuard.Delivery;
+using TransportGuard.Queue;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
 
@@ -18,6 +20,7 @@ public static class GatewayHost
         ["--smtps"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.ImplicitTlsListen)}",
         ["--hostname"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.HostName)}",
         ["--data"] = $"{SpoolOptions.Section}:{nameof(SpoolOptions.DataDirectory)}",
+        ["--relay-to"] = $"{DeliveryOptions.Section}:{nameof(DeliveryOptions.RelayTo)}",
     };
 
     public static IHost Build(string[] args)
@@ -34,6 +37,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayRestart>();
         builder.Services.AddSpool(builder.Configuration);
+        builder.Services.AddQueueAndDelivery(builder.Configuration);
         builder.Services.AddSmtpServer(builder.Configuration);
         return builder.Build();
     }

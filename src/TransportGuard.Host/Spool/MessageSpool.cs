@@ -60,8 +60,26 @@ public sealed partial class MessageSpool : IAsyncDisposable
     /// <summary>A message that will never be committed (refused, or its client went away) no longer pins the log.</summary>
     public void Abandon(string queueId) => _receiving.TryRemove(queueId, out _);
 
+    /// <summary>Raised once a new message is durable and indexed (not for compaction copies): the queue's feed.</summary>
+    public event Action<SpooledMessage>? Committed;
+
     /// <summary>Writes the envelope and returns once it (and so the whole message) is durable.</summary>
-    public async Task CommitMessageAsync(SpooledEnvelope envelope) => Index.Put(await WriteEnvelopeAsync(envelope));
+    public async Task CommitMessageAsync(SpooledEnvelope envelope)
+    {
+        var message = await WriteEnvelopeAsync(envelope);
+        Index.Put(message);
+        Committed?.Invoke(message);
+    }
+
+    /// <summary>Stores a message we make ourselves (a delivery status notification) whole: content, then envelope.</summary>
+    public async Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var chunks = new List<long>();
+        await AppendContentAsync(template.QueueId, content, chunks, cancellationToken);
+        var envelope = template with { Chunks = chunks, Length = content.Length, Sha256 = Convert.ToHexString(SHA256.HashData(content.Span)) };
+        await CommitMessageAsync(envelope);
+        return Index.TryGet(envelope.QueueId, out var stored) ? stored : new SpooledMessage(envelope, 0);
+    }
 
     private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
     {
@@ -98,6 +116,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
             var copy = await WriteEnvelopeAsync(message.Envelope with { Chunks = chunks });
             if (Index.TryReplace(message, copy))
                 copied++;
+            await WriteProgressSnapshotAsync(message.Envelope.QueueId);
         }
         return copied;
     }
@@ -110,22 +129,38 @@ public sealed partial class MessageSpool : IAsyncDisposable
         Index.Remove(queueId);
     }
 
-    /// <summary>Reads a message's content back, checking its length and SHA-256 against the envelope.</summary>
+    /// <summary>Reads a message's content back whole, checking its length and SHA-256 against the envelope.</summary>
     public async Task<byte[]> ReadContentAsync(SpooledEnvelope envelope, CancellationToken cancellationToken = default)
     {
         using var content = new MemoryStream(checked((int)envelope.Length));
+        await foreach (var chunk in ReadChunksAsync(envelope, cancellationToken))
+            content.Write(chunk.Span);
+        return content.ToArray();
+    }
+
+    /// <summary>
+    /// Streams a message's content chunk by chunk (never whole in memory). The length and SHA-256 are checked after
+    /// the last chunk, before the enumeration completes: a sender finishes the transfer (the final dot, BDAT LAST)
+    /// only after that, so a damaged copy is never accepted by a next hop.
+    /// </summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(SpooledEnvelope envelope,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long total = 0;
         foreach (var address in envelope.Chunks)
         {
             var (record, length) = await _log.Log.ReadAsync(address, SpoolLog.MaxRecordLength, cancellationToken);
             if (record is null || !SpoolRecord.TryReadHeader(record.AsSpan(0, length), out var kind, out var id)
                 || kind != SpoolRecordKind.Chunk || id != envelope.QueueId)
                 throw new InvalidDataException($"chunk at {address} of {envelope.QueueId} is unreadable");
-            content.Write(SpoolRecord.ChunkContent(record.AsSpan(0, length), out _));
+            var content = record.AsMemory(SpoolRecord.ChunkHeaderLength, length - SpoolRecord.ChunkHeaderLength);
+            hash.AppendData(content.Span);
+            total += content.Length;
+            yield return content;
         }
-        var bytes = content.ToArray();
-        if (bytes.Length != envelope.Length || Convert.ToHexString(SHA256.HashData(bytes)) != envelope.Sha256)
+        if (total != envelope.Length || Convert.ToHexString(hash.GetHashAndReset()) != envelope.Sha256)
             throw new InvalidDataException($"content of {envelope.QueueId} does not match its envelope hash");
-        return bytes;
     }
 
     /// <summary>

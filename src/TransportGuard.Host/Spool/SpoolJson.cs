@@ -6,4 +6,5 @@ namespace TransportGuard.Spool;
 /// reflection-free (de)serialization keeps recovery of 100,000 messages within its budget.</summary>
 [JsonSerializable(typeof(SpooledEnvelope))]
 [JsonSerializable(typeof(SpoolStateChange))]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class SpoolJson : JsonSerializerContext;

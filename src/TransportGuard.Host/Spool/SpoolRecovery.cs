@@ -7,7 +7,7 @@ public sealed record RecoveryReport(long Records, long Envelopes, long Finished,
 
 /// <summary>
 /// Rebuilds the index by scanning the committed log: an envelope makes a message live (the latest copy wins), a
-/// Finished state record ends it for good. FasterLog has already dropped everything past the last commit (the torn tail), so what is scanned is
+/// Finished state record ends it for good, Progress records (and reports naming a message) merge into its progress. FasterLog has already dropped everything past the last commit (the torn tail), so what is scanned is
 /// exactly what was acknowledged or recorded durably.
 /// </summary>
 public static class SpoolRecovery
@@ -30,16 +30,28 @@ public static class SpoolRecovery
             {
                 case SpoolRecordKind.Envelope:
                     envelopes++;
+                    var envelope = SpooledEnvelope.FromRecord(entry.Record);
                     if (!done.Contains(queueId))
-                        index.Put(new SpooledMessage(SpooledEnvelope.FromRecord(entry.Record), entry.Address));
+                        index.Put(new SpooledMessage(envelope, entry.Address));
+                    if (envelope.Bounce is { } bounce && !done.Contains(bounce.QueueId))
+                        index.MergeProgress(bounce.QueueId, MessageProgress.Initial with { Reported = MessageProgress.Initial.Reported.Union(bounce.Recipients) });
                     break;
-                case SpoolRecordKind.State when SpoolStateChange.FromRecord(entry.Record).State == SpoolState.Finished:
-                    finished++;
-                    done.Add(queueId);
-                    index.Remove(queueId);
+                case SpoolRecordKind.State:
+                    var change = SpoolStateChange.FromRecord(entry.Record);
+                    if (change.State == SpoolState.Finished)
+                    {
+                        finished++;
+                        done.Add(queueId);
+                        index.Remove(queueId);
+                    }
+                    else if (!done.Contains(queueId))
+                    {
+                        index.MergeProgress(queueId, change.ToProgress());
+                    }
                     break;
             }
         }
+        index.DropOrphanProgress();
         return new RecoveryReport(records, envelopes, finished, unreadable, TimeSpan.Zero);
     }
 }

@@ -6,11 +6,39 @@ public enum SpoolState
 {
     /// <summary>Nothing left to do for the message (delivered, bounced, expired or deleted): its space can be reclaimed.</summary>
     Finished = 1,
+    /// <summary>Queue progress: the schedule and hold flag as of <see cref="SpoolStateChange.Revision"/>, plus outcomes.</summary>
+    Progress = 2,
 }
 
-/// <summary>A queue state change record. Written to the log before it is acted on (DESIGN.md section 1).</summary>
-public sealed record SpoolStateChange(string QueueId, SpoolState State, string Reason)
+/// <summary>
+/// A queue state change record. Written to the log before it is acted on (DESIGN.md section 1). A Progress record
+/// carries the scalar state in full and the recipient outcomes new since the previous record (merged by union).
+/// </summary>
+public sealed record SpoolStateChange(
+    string QueueId,
+    SpoolState State,
+    string Reason,
+    long Revision = 0,
+    int Attempts = 0,
+    DateTimeOffset? NextAttemptAt = null,
+    bool Held = false,
+    IReadOnlyList<RecipientOutcome>? Outcomes = null,
+    IReadOnlyList<string>? Reported = null)
 {
+    public static SpoolStateChange Of(string queueId, MessageProgress progress, IEnumerable<RecipientOutcome> outcomes, IEnumerable<string> reported, string reason) =>
+        new(queueId, SpoolState.Progress, reason, progress.Revision, progress.Attempts, progress.NextAttemptAt, progress.Held,
+            [.. outcomes], [.. reported]);
+
+    public MessageProgress ToProgress() =>
+        MessageProgress.Initial.WithOutcomes(Outcomes ?? []) with
+        {
+            Revision = Revision,
+            Attempts = Attempts,
+            NextAttemptAt = NextAttemptAt,
+            Held = Held,
+            Reported = MessageProgress.Initial.Reported.Union(Reported ?? []),
+        };
+
     public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.State, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpoolStateChange));
 
     public static SpoolStateChange FromRecord(ReadOnlySpan<byte> record) =>

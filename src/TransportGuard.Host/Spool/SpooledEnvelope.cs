@@ -5,6 +5,10 @@ namespace TransportGuard.Spool;
 
 public sealed record SpooledRecipient(string Address, string Parameters);
 
+/// <summary>Marks a delivery status notification: which message and which of its failed recipients it reports, so
+/// that recovery knows those are reported even if the crash came before the original was finished.</summary>
+public sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
+
 /// <summary>
 /// A message as the spool knows it: the SMTP envelope plus where its content lies in the log (chunk addresses
 /// in order), its length and its SHA-256, so that any copy can be checked before it is delivered.
@@ -20,7 +24,8 @@ public sealed record SpooledEnvelope(
     DateTimeOffset ReceivedAt,
     IReadOnlyList<long> Chunks,
     long Length,
-    string Sha256)
+    string Sha256,
+    BounceOf? Bounce = null)
 {
     public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
         new(queueId, envelope.ReversePath,

@@ -1,0 +1,30 @@
+using TransportGuard.Smtp.Protocol;
+
+namespace TransportGuard.Delivery;
+
+public enum DeliveryOutcome
+{
+    Delivered,
+    /// <summary>Transient (4xx, connection trouble): tried again later.</summary>
+    Deferred,
+    /// <summary>Permanent (5xx or a rule of ours): reported to the sender.</summary>
+    Failed,
+}
+
+/// <summary>What happened to one recipient in one attempt, with what the next hop said (STYLE.md rule 5).</summary>
+public sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta)
+{
+    /// <summary>From a next hop's reply: its enhanced code when it gave one, else the class's generic one (RFC 3463).</summary>
+    public static RecipientResult FromReply(string recipient, SmtpReply reply, string remoteMta)
+    {
+        var outcome = reply.IsPositive ? DeliveryOutcome.Delivered : reply.IsTransient ? DeliveryOutcome.Deferred : DeliveryOutcome.Failed;
+        var status = reply.Enhanced ?? $"{reply.Code / 100}.0.0";
+        return new RecipientResult(recipient, outcome, status, reply.ToString().Replace("\r\n", " ", StringComparison.Ordinal), remoteMta);
+    }
+
+    public static RecipientResult Defer(string recipient, string status, string reason, string? remoteMta = null) =>
+        new(recipient, DeliveryOutcome.Deferred, status, reason, remoteMta);
+
+    public static RecipientResult Fail(string recipient, string status, string reason, string? remoteMta = null) =>
+        new(recipient, DeliveryOutcome.Failed, status, reason, remoteMta);
+}

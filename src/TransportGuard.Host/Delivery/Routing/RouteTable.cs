@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Delivery.Routing;
+
+/// <summary>
+/// Picks the route for each recipient by domain: an exact domain route, then the closest ".parent" route, then the
+/// default (RelayTo's smart hosts, DefaultRoute, or the local Maildir).
+/// </summary>
+public sealed class RouteTable
+{
+    private readonly Dictionary<string, Route> _domains = new(StringComparer.OrdinalIgnoreCase);
+
+    public RouteTable(IOptions<DeliveryOptions> options, IOptions<SpoolOptions> spool)
+    {
+        var delivery = options.Value;
+        Default = Parse(delivery.RelayTo is not null ? "smtp:" + delivery.RelayTo
+            : delivery.DefaultRoute ?? "maildir:" + Path.Combine(spool.Value.DataDirectory, "mailbox"));
+        foreach (var (domain, spec) in delivery.Routes ?? [])
+            _domains[domain.TrimEnd('.')] = Parse(spec);
+    }
+
+    public Route Default { get; }
+
+    public Route Resolve(string recipient)
+    {
+        var domain = Domain(recipient);
+        if (_domains.TryGetValue(domain, out var exact) && !domain.StartsWith('.'))
+            return exact;
+        for (var dot = domain.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = domain.IndexOf('.', dot + 1))
+            if (_domains.TryGetValue(domain[dot..], out var parent))
+                return parent;
+        return Default;
+    }
+
+    /// <summary>The part after the last '@' (a quoted local part may hold one), lower-cased.</summary>
+    public static string Domain(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 ? "" : address[(at + 1)..].ToLowerInvariant();
+    }
+
+    private static Route Parse(string spec) =>
+        RouteParser.TryParse(spec, out var route, out var error) ? route : throw new InvalidOperationException(error);
+}

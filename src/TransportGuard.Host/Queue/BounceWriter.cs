@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using TransportGuard.Delivery.Dsn;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Queue;
+
+/// <summary>
+/// Returns failed recipients to the sender as one RFC 3464 delivery status notification, queued like any message
+/// (from the null sender, so it can never bounce in turn). Its envelope names the message and recipients it
+/// reports, which is how a crash right after it cannot make a second one.
+/// </summary>
+public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator ids, string reportingMta, TimeProvider time, ILogger<BounceWriter> logger)
+{
+    public async Task SendAsync(SpooledEnvelope original, IReadOnlyList<RecipientOutcome> failed)
+    {
+        var headers = await ReadHeadersAsync(original);
+        var report = DeliveryStatusNotification.Build(new DsnRequest(reportingMta, original.ReversePath, original.QueueId,
+            original.ReceivedAt, time.GetUtcNow(),
+            [.. failed.Select(f => new DsnRecipient(f.Recipient, "failed", f.StatusCode, f.Diagnostic, f.RemoteMta))],
+            headers));
+        using var content = new MemoryStream();
+        report.WriteTo(MimeKit.FormatOptions.Default, content);
+        var smtpUtf8 = !System.Text.Ascii.IsValid(original.ReversePath) || failed.Any(f => !System.Text.Ascii.IsValid(f.Recipient));
+        var queueId = ids.Next();
+        var envelope = new SpooledEnvelope(queueId, "", [new SpooledRecipient(original.ReversePath, "")],
+            smtpUtf8 ? "BODY=8BITMIME SMTPUTF8" : "BODY=8BITMIME", "127.0.0.1", reportingMta, false, time.GetUtcNow(), [], 0, "",
+            new BounceOf(original.QueueId, [.. failed.Select(f => f.Recipient)]));
+        await spool.Spool.StoreAsync(envelope, content.ToArray(), CancellationToken.None);
+        LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
+    }
+
+    /// <summary>The original's header block (for the text/rfc822-headers part), read from its first chunks only.</summary>
+    private async Task<ReadOnlyMemory<byte>> ReadHeadersAsync(SpooledEnvelope original)
+    {
+        const int Limit = 64 * 1024;
+        using var head = new MemoryStream();
+        try
+        {
+            await foreach (var chunk in spool.Spool.ReadChunksAsync(original))
+            {
+                head.Write(chunk.Span);
+                if (head.Length >= Limit || chunk.Span.IndexOf("\r\n\r\n"u8) >= 0)
+                    break;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // A damaged copy still gets its sender a report, without the headers.
+        }
+        return DeliveryStatusNotification.HeaderBlock(head.ToArray(), Limit);
+    }
+
+    [LoggerMessage(4100, LogLevel.Information, "{QueueId}: sender non-delivery notification {ReportId} for {Recipients} recipient(s) to <{Sender}>")]
+    private partial void LogBounced(string queueId, string reportId, int recipients, string sender);
+}

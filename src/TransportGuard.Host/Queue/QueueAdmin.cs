@@ -1,0 +1,78 @@
+using TransportGuard.Spool;
+
+namespace TransportGuard.Queue;
+
+public enum QueueItemState { Ready, Active, Deferred, Held }
+
+/// <summary>One queued message as an operator sees it (Postfix mailq, Exchange Get-Message).</summary>
+public sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<string> PendingRecipients, long Size,
+    DateTimeOffset ReceivedAt, QueueItemState State, int Attempts, DateTimeOffset? NextAttemptAt, string? LastError);
+
+public sealed partial class QueueManager
+{
+    public IReadOnlyList<QueueItem> List(QueueItemState? state = null, string? contains = null)
+    {
+        var now = _time.GetUtcNow();
+        var items = new List<QueueItem>();
+        foreach (var message in Spool.Index.Messages)
+        {
+            var envelope = message.Envelope;
+            var progress = Spool.Index.Progress(envelope.QueueId);
+            var itemState = _active.ContainsKey(envelope.QueueId) ? QueueItemState.Active
+                : progress.Held ? QueueItemState.Held
+                : progress.NextAttemptAt > now ? QueueItemState.Deferred
+                : QueueItemState.Ready;
+            var pending = envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r)).ToList();
+            if (state is not null && itemState != state)
+                continue;
+            if (contains is not null && !envelope.ReversePath.Contains(contains, StringComparison.OrdinalIgnoreCase)
+                && !pending.Any(r => r.Contains(contains, StringComparison.OrdinalIgnoreCase)))
+                continue;
+            items.Add(new QueueItem(envelope.QueueId, envelope.ReversePath, pending, envelope.Length, envelope.ReceivedAt,
+                itemState, progress.Attempts, progress.NextAttemptAt, _lastError.GetValueOrDefault(envelope.QueueId)));
+        }
+        return items;
+    }
+
+    /// <summary>Keeps a message out of delivery until released (postsuper -h); survives restarts.</summary>
+    public async Task<bool> HoldAsync(string queueId) =>
+        await Spool.RecordProgressAsync(queueId, p => p with { Held = true }, "held by the administrator") is not null;
+
+    /// <summary>Releases a held message for delivery now (postsuper -H).</summary>
+    public async Task<bool> ReleaseAsync(string queueId) => await RetryNowAsync(queueId, release: true);
+
+    /// <summary>Attempts a deferred message now (postqueue -i); a held one stays held.</summary>
+    public async Task<bool> RetryNowAsync(string queueId) => await RetryNowAsync(queueId, release: false);
+
+    private async Task<bool> RetryNowAsync(string queueId, bool release)
+    {
+        var progress = await Spool.RecordProgressAsync(queueId,
+            p => p with { Held = !release && p.Held, NextAttemptAt = null }, release ? "released by the administrator" : "retry requested");
+        if (progress is null)
+            return false;
+        Schedule(queueId, progress);
+        return true;
+    }
+
+    /// <summary>Deletes a message (postsuper -d), or with <paramref name="bounce"/> returns its pending recipients to
+    /// the sender first (Exchange Remove-Message -WithNDR).</summary>
+    public async Task<bool> DeleteAsync(string queueId, bool bounce)
+    {
+        if (!Spool.Index.TryGet(queueId, out var message))
+            return false;
+        if (!bounce)
+        {
+            await Spool.MarkFinishedAsync(queueId, "deleted by the administrator");
+            return true;
+        }
+        var now = _time.GetUtcNow();
+        var progress = await Spool.RecordProgressAsync(queueId, p => p.WithOutcomes(message.Envelope.Recipients
+            .Where(r => !p.IsDone(r.Address))
+            .Select(r => new RecipientOutcome(r.Address, RecipientStatus.Failed, "5.0.0", "deleted from the queue by the administrator", null, now))),
+            "deleted by the administrator");
+        if (progress is null)
+            return false;
+        await SettleAsync(message, progress);
+        return true;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TransportGuard.Delivery;
+using TransportGuard.Delivery.Routing;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Queue;
+
+/// <summary>
+/// The queue manager (DESIGN.md section 1, Queue/): schedules every spooled message for delivery, keeps deferred
+/// ones until their retry time, applies outcomes, returns failures to the sender and finishes what is done. Its
+/// state is the spool's: each decision is written to the log before it is acted on, so after a crash the rebuilt
+/// index says exactly where every message stood. All timing is on the injected clock.
+/// </summary>
+public sealed partial class QueueManager : BackgroundService
+{
+    private readonly SpoolService _spool;
+    private readonly RouteTable _routes;
+    private readonly DeliveryAgents _agents;
+    private readonly BounceWriter _bounces;
+    private readonly QueueOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<QueueManager> _logger;
+    private readonly DestinationScheduler _scheduler;
+    private readonly SemaphoreSlim _activeSlots;
+    private readonly Channel<string> _ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PriorityQueue<string, DateTimeOffset> _deferred = new();
+    private readonly Lock _deferredLock = new();
+    private readonly ConcurrentDictionary<string, Task> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _lastError = new(StringComparer.Ordinal);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
+        IOptions<QueueOptions> options, TimeProvider time, ILogger<QueueManager> logger)
+    {
+        _spool = spool;
+        _routes = routes;
+        _agents = agents;
+        _bounces = bounces;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _scheduler = new DestinationScheduler(_options.MaxConcurrentDeliveries, _options.MaxConcurrencyPerDestination);
+        _activeSlots = new SemaphoreSlim(_options.MaxActiveMessages);
+    }
+
+    private MessageSpool Spool => _spool.Spool;
+
+    /// <summary>Messages being attempted right now.</summary>
+    public int ActiveCount => _active.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Spool.Committed += OnCommitted;
+        try
+        {
+            var resumed = 0;
+            foreach (var message in Spool.Index.Messages)
+            {
+                Schedule(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId));
+                resumed++;
+            }
+            LogResumed(resumed);
+            await Task.WhenAll(DispatchAsync(stoppingToken), TimerAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Spool.Committed -= OnCommitted;
+            // Attempts see the same token; wait for them so none outlives the spool they write to.
+            await Task.WhenAll(_active.Values);
+        }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _scheduler.Dispose();
+        _activeSlots.Dispose();
+    }
+
+    private void OnCommitted(SpooledMessage message) => _ready.Writer.TryWrite(message.Envelope.QueueId);
+
+    /// <summary>Puts a message where its progress says it belongs: held (nowhere), deferred, or ready.</summary>
+    private void Schedule(string queueId, MessageProgress progress)
+    {
+        if (progress.Held)
+            return;
+        if (progress.NextAttemptAt is { } at && at > _time.GetUtcNow())
+        {
+            lock (_deferredLock)
+                _deferred.Enqueue(queueId, at);
+            Wake();
+            return;
+        }
+        _ready.Writer.TryWrite(queueId);
+    }
+
+    private void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    /// <summary>Moves deferred messages to the ready queue when their time comes; sleeps until the earliest, or until
+    /// a new one is deferred.</summary>
+    private async Task TimerAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wake = Volatile.Read(ref _wake);
+            DateTimeOffset? earliest = null;
+            lock (_deferredLock)
+            {
+                var now = _time.GetUtcNow();
+                while (_deferred.TryPeek(out var queueId, out var at))
+                {
+                    if (at > now)
+                    {
+                        earliest = at;
+                        break;
+                    }
+                    _deferred.Dequeue();
+                    _ready.Writer.TryWrite(queueId);
+                }
+            }
+            using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = earliest is { } due ? Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.FromMilliseconds(1)), _time, sleep.Token) : Task.Delay(Timeout.Infinite, sleep.Token);
+            await Task.WhenAny(wake.Task, delay);
+            await sleep.CancelAsync();
+            stoppingToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Starts an attempt for each ready message that is still due, not held and not already running.</summary>
+    private async Task DispatchAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var queueId in _ready.Reader.ReadAllAsync(stoppingToken))
+        {
+            if (!Spool.Index.TryGet(queueId, out var message))
+                continue;
+            var progress = Spool.Index.Progress(queueId);
+            if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId))
+                continue;
+            await _activeSlots.WaitAsync(stoppingToken);
+            var attempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_active.TryAdd(queueId, attempt.Task))
+            {
+                _activeSlots.Release();
+                continue;
+            }
+            _ = RunAttemptAsync(message, attempt, stoppingToken);
+        }
+    }
+
+    private async Task RunAttemptAsync(SpooledMessage message, TaskCompletionSource done, CancellationToken stoppingToken)
+    {
+        var queueId = message.Envelope.QueueId;
+        try
+        {
+            await AttemptAsync(message, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: nothing was recorded for this attempt, so recovery retries it.
+        }
+        catch (Exception ex)
+        {
+            // The spool refused a record (a failed commit) or something unforeseen: leave the message as the log
+            // has it and look at it again after the first retry delay.
+            LogAttemptFailed(ex, queueId);
+            lock (_deferredLock)
+                _deferred.Enqueue(queueId, _time.GetUtcNow() + _options.RetryInitialDelay);
+            Wake();
+        }
+        finally
+        {
+            _active.TryRemove(queueId, out _);
+            _activeSlots.Release();
+            done.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+
+namespace TransportGuard.Spool;
+
+public enum RecipientStatus
+{
+    Delivered = 1,
+    /// <summary>Permanently failed (5xx, expired, deleted with a report): owed a delivery status notification.</summary>
+    Failed = 2,
+}
+
+/// <summary>The final outcome for one recipient, with what the next hop said (STYLE.md rule 5).</summary>
+public sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At);
+
+/// <summary>
+/// Where a queued message stands. Rebuilt at recovery by merging state records, so the merge must not depend on
+/// the order copies were written in (a compaction snapshot can land after a newer change): outcomes and reported
+/// recipients only ever grow (union), and the scalar fields come from the highest revision.
+/// </summary>
+public sealed record MessageProgress(
+    long Revision,
+    int Attempts,
+    DateTimeOffset? NextAttemptAt,
+    bool Held,
+    ImmutableDictionary<string, RecipientOutcome> Outcomes,
+    ImmutableHashSet<string> Reported)
+{
+    public static readonly MessageProgress Initial = new(0, 0, null, false,
+        ImmutableDictionary.Create<string, RecipientOutcome>(StringComparer.OrdinalIgnoreCase),
+        ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase));
+
+    public MessageProgress Merge(MessageProgress other)
+    {
+        var latest = other.Revision > Revision ? other : this;
+        var outcomes = Outcomes;
+        foreach (var (recipient, outcome) in other.Outcomes)
+            outcomes = outcomes.ContainsKey(recipient) ? outcomes : outcomes.Add(recipient, outcome);
+        return latest with { Outcomes = outcomes, Reported = Reported.Union(other.Reported) };
+    }
+
+    public MessageProgress WithOutcomes(IEnumerable<RecipientOutcome> outcomes)
+    {
+        var merged = Outcomes;
+        foreach (var outcome in outcomes)
+            merged = merged.ContainsKey(outcome.Recipient) ? merged : merged.Add(outcome.Recipient, outcome);
+        return this with { Outcomes = merged };
+    }
+
+    public bool IsDone(string recipient) => Outcomes.ContainsKey(recipient);
+
+    /// <summary>Failed recipients no delivery status notification has covered yet.</summary>
+    public IEnumerable<RecipientOutcome> Unreported =>
+        Outcomes.Values.Where(o => o.Status == RecipientStatus.Failed && !Reported.Contains(o.Recipient));
+}
