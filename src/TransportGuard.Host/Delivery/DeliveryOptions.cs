@@ -49,6 +49,9 @@ public sealed class DeliveryOptions : IValidatable
         foreach (var (domain, spec) in Routes ?? [])
             if (!RouteParser.TryParse(spec, out _, out var error))
                 yield return $"{Section}:{nameof(Routes)}:{domain}: {error}";
+        foreach (var server in DnsServers ?? [])
+            if (!System.Net.IPEndPoint.TryParse(server, out _))
+                yield return $"{Section}:{nameof(DnsServers)} holds '{server}', which is not an IP address with an optional port";
         foreach (var (key, value) in new[] { (nameof(ConnectTimeout), ConnectTimeout), (nameof(CommandTimeout), CommandTimeout), (nameof(DataTimeout), DataTimeout), (nameof(ConnectionIdleTime), ConnectionIdleTime) })
             if (Check.Positive($"{Section}:{key}", value) is { } error)
                 yield return error;

@@ -16,7 +16,7 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
         var headers = await ReadHeadersAsync(original);
         var report = DeliveryStatusNotification.Build(new DsnRequest(reportingMta, original.ReversePath, original.QueueId,
             original.ReceivedAt, time.GetUtcNow(),
-            [.. failed.Select(f => new DsnRecipient(f.Recipient, "failed", f.StatusCode, f.Diagnostic, f.RemoteMta))],
+            [.. failed.Select(f => new DsnRecipient(f.Recipient, "failed", f.StatusCode, f.Diagnostic, HostName(f.RemoteMta)))],
             headers));
         using var content = new MemoryStream();
         report.WriteTo(MimeKit.FormatOptions.Default, content);
@@ -28,6 +28,9 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
         await spool.Spool.StoreAsync(envelope, content.ToArray(), CancellationToken.None);
         LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
     }
+
+    /// <summary>Remote-MTA is a DNS name (RFC 3464 2.3.5): "mx.example.com[192.0.2.1]:25" gives "mx.example.com".</summary>
+    private static string? HostName(string? remote) => remote?.Split('[')[0];
 
     /// <summary>The original's header block (for the text/rfc822-headers part), read from its first chunks only.</summary>
     private async Task<ReadOnlyMemory<byte>> ReadHeadersAsync(SpooledEnvelope original)

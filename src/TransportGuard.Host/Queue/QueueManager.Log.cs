@@ -7,6 +7,9 @@ public sealed partial class QueueManager
     [LoggerMessage(4000, LogLevel.Information, "Queue resumed with {Messages} message(s) from the spool")]
     private partial void LogResumed(int messages);
 
+    [LoggerMessage(4007, LogLevel.Warning, "Deliveries are suspended (Queue:Suspended): mail is queued, not delivered")]
+    private partial void LogSuspended();
+
     /// <summary>One event per delivery attempt and outcome, in Postfix's words (DESIGN.md section 6, Logs).</summary>
     [LoggerMessage(4001, LogLevel.Information, "{QueueId}: to={Recipients} relay={Relay} status={Status} dsn={Dsn} ({Diagnostic}) delay={DelaySeconds:0.###}s")]
     private partial void LogDelivery(string queueId, string recipients, string relay, string status, string dsn, string diagnostic, double delaySeconds);

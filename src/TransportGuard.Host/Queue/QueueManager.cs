@@ -64,6 +64,11 @@ public sealed partial class QueueManager : BackgroundService
                 resumed++;
             }
             LogResumed(resumed);
+            if (_options.Suspended)
+            {
+                LogSuspended();
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
             await Task.WhenAll(DispatchAsync(stoppingToken), TimerAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -32,6 +32,10 @@ public sealed class QueueOptions : IValidatable
     /// bounds the memory a large ready queue takes.</summary>
     public int MaxActiveMessages { get; set; } = 20_000;
 
+    /// <summary>Mail is accepted and queued but nothing is delivered (Exchange's Suspend-Queue, Postfix's
+    /// defer_transports): for maintenance of a next hop, or to inspect what arrives.</summary>
+    public bool Suspended { get; set; }
+
     public IEnumerable<string> Validate()
     {
         foreach (var (key, value) in new[] { (nameof(MaxQueueLifetime), MaxQueueLifetime), (nameof(RetryInitialDelay), RetryInitialDelay), (nameof(RetryMaxDelay), RetryMaxDelay) })

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TransportGuard.Configuration;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Maildir;
+using TransportGuard.Delivery.Mx;
 using TransportGuard.Delivery.Routing;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Smtp;
@@ -19,6 +20,11 @@ public static class QueueServiceCollectionExtensions
         services.AddValidatedOptions<QueueOptions>(configuration, QueueOptions.Section);
         services.AddValidatedOptions<DeliveryOptions>(configuration, DeliveryOptions.Section);
         services.AddSingleton<RouteTable>();
+        services.AddSingleton(sp =>
+        {
+            var delivery = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            return new MxResolver(MxResolver.CreateClient(delivery.DnsServers, TimeSpan.FromSeconds(10)));
+        });
         services.AddSingleton<NextHopResolver>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton(sp => new MaildirDelivery(sp.GetRequiredService<SpoolService>(), HostName(sp)));

@@ -63,7 +63,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static GatewayProcess Launch(string dataDirectory, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local" }.Concat(extraArgs))
+        foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local", "--Queue:Suspended", "true" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var gateway = new GatewayProcess(Process.Start(info)!);
         gateway._process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data);

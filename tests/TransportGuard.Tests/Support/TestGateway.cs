@@ -30,7 +30,9 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(params (string Key, string Value)[] settings)
     {
         var data = TempDirectory.Create("gateway");
-        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning" };
+        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning",
+            // Receiving tests look at the spool: delivery is off unless a test turns it on ("Queue:Suspended", "false").
+            "--Queue:Suspended", "true" };
         foreach (var (key, value) in settings)
         {
             args.Add("--" + key);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using TransportGuard.Delivery.Mx;
 using TransportGuard.Delivery.Routing;
 
 namespace TransportGuard.Delivery.Smtp;
@@ -12,7 +13,7 @@ public sealed record NextHopTarget(string Name, IPEndPoint EndPoint);
 public sealed record NextHops(IReadOnlyList<NextHopTarget> Targets, string Status = "", string Reason = "", bool Permanent = false);
 
 /// <summary>Turns a route into endpoints: smart hosts in the order configured, or the domain's MX hosts.</summary>
-public sealed partial class NextHopResolver(ILogger<NextHopResolver> logger)
+public sealed partial class NextHopResolver(MxResolver mx, ILogger<NextHopResolver> logger)
 {
     public async Task<NextHops> ResolveAsync(Route route, string destination, CancellationToken cancellationToken)
     {

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace TransportGuard.Tests.Support;
+
+public sealed partial class ScriptedNextHop
+{
+    private async Task ServeAsync(TcpClient client)
+    {
+        using var _ = client;
+        var stream = client.GetStream();
+        var reader = new BufferedLineReader(stream);
+        try
+        {
+            if (!await ReplyAsync(stream, _script.Greeting ?? "220 nexthop ESMTP scripted") || _script.Greeting?.StartsWith('4') == true)
+                return;
+            string from = "", mailParameters = "";
+            var recipients = new List<string>();
+            var bdat = new MemoryStream();
+            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            {
+                Transcript.Enqueue(line);
+                var verb = line.Split(' ', 2)[0].ToUpperInvariant();
+                switch (verb)
+                {
+                    case "EHLO":
+                        await ReplyAsync(stream, _script.EhloReply ?? string.Join("\r\n", new[] { "nexthop" }.Concat(_script.Extensions)
+                            .Select((l, i) => (i == _script.Extensions.Count ? "250 " : "250-") + l)));
+                        break;
+                    case "HELO" or "NOOP":
+                        await ReplyAsync(stream, "250 nexthop");
+                        break;
+                    case "RSET":
+                        (from, mailParameters) = ("", "");
+                        recipients.Clear();
+                        bdat.SetLength(0);
+                        await ReplyAsync(stream, "250 2.0.0 Ok");
+                        break;
+                    case "MAIL":
+                        var mail = line[(line.IndexOf('<', StringComparison.Ordinal) + 1)..];
+                        from = mail[..mail.IndexOf('>', StringComparison.Ordinal)];
+                        mailParameters = mail[(mail.IndexOf('>', StringComparison.Ordinal) + 1)..].Trim();
+                        recipients.Clear();
+                        await ReplyAsync(stream, _script.MailReply(from) ?? "250 2.1.0 Ok");
+                        break;
+                    case "RCPT":
+                        var rcpt = line[(line.IndexOf('<', StringComparison.Ordinal) + 1)..line.IndexOf('>', StringComparison.Ordinal)];
+                        var rcptReply = _script.RcptReply(rcpt) ?? "250 2.1.5 Ok";
+                        if (rcptReply.StartsWith('2'))
+                            recipients.Add(rcpt);
+                        await ReplyAsync(stream, rcptReply);
+                        break;
+                    case "DATA":
+                        if (recipients.Count == 0)
+                        {
+                            await ReplyAsync(stream, "554 5.5.1 Error: no valid recipients");
+                            break;
+                        }
+                        await ReplyAsync(stream, "354 End data with <CR><LF>.<CR><LF>");
+                        var number = Interlocked.Increment(ref _bodies);
+                        var body = await reader.ReadDataAsync(_script.DropDuringData(number), _stop.Token);
+                        if (body is null)
+                            return; // dropped mid-DATA, on purpose or by the client
+                        await FinishAsync(stream, number, from, recipients, body, mailParameters, viaBdat: false);
+                        break;
+                    case "BDAT":
+                        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
+                        bdat.Write(await reader.ReadExactlyAsync(size, _stop.Token));
+                        if (parts.Length < 3)
+                        {
+                            await ReplyAsync(stream, $"250 2.0.0 {size} octets received");
+                            break;
+                        }
+                        var chunkedNumber = Interlocked.Increment(ref _bodies);
+                        if (_script.DropDuringData(chunkedNumber))
+                            return;
+                        await FinishAsync(stream, chunkedNumber, from, recipients, bdat.ToArray(), mailParameters, viaBdat: true);
+                        bdat.SetLength(0);
+                        break;
+                    case "QUIT":
+                        await ReplyAsync(stream, "221 2.0.0 Bye");
+                        return;
+                    default:
+                        await ReplyAsync(stream, "502 5.5.2 Error: command not recognized");
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away.
+        }
+    }
+
+    private async Task FinishAsync(NetworkStream stream, int number, string from, List<string> recipients, byte[] body, string mailParameters, bool viaBdat)
+    {
+        var reply = recipients.Count == 0 ? "554 5.5.1 Error: no valid recipients" : _script.DataReply(number) ?? $"250 2.0.0 Ok: queued as H{Interlocked.Increment(ref _queueIds)}";
+        if (reply.StartsWith('2'))
+            Messages.Enqueue(new ReceivedMessage(from, [.. recipients], body, mailParameters, viaBdat));
+        recipients.Clear();
+        await ReplyAsync(stream, reply);
+    }
+
+    private static async Task<bool> ReplyAsync(NetworkStream stream, string reply)
+    {
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"));
+        return true;
+    }
+}
