@@ -23,7 +23,8 @@ public static class GatewayHost
         ["--relay-to"] = $"{DeliveryOptions.Section}:{nameof(DeliveryOptions.RelayTo)}",
     };
 
-    public static IHost Build(string[] args)
+    /// <param name="configure">Last say over the services; tests use it to put the gateway on a virtual clock.</param>
+    public static IHost Build(string[] args, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
         AddConfiguration(builder.Configuration, args);
@@ -39,6 +40,7 @@ public static class GatewayHost
         builder.Services.AddSpool(builder.Configuration);
         builder.Services.AddQueueAndDelivery(builder.Configuration);
         builder.Services.AddSmtpServer(builder.Configuration);
+        configure?.Invoke(builder.Services);
         return builder.Build();
     }
 

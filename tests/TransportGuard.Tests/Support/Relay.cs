@@ -7,7 +7,10 @@ public static class Relay
 {
     /// <summary>A gateway delivering to <paramref name="relayTo"/> with retries a fraction of a second apart.</summary>
     public static Task<TestGateway> StartAsync(string relayTo, params (string Key, string Value)[] settings) =>
-        TestGateway.StartAsync([
+        StartAsync(null, relayTo, settings);
+
+    public static Task<TestGateway> StartAsync(TimeProvider? time, string relayTo, params (string Key, string Value)[] settings) =>
+        TestGateway.StartAsync(time, [
             ("Queue:Suspended", "false"), ("Delivery:RelayTo", relayTo),
             ("Queue:RetryInitialDelay", "00:00:00.200"), ("Queue:RetryMaxDelay", "00:00:00.500"), ("Queue:RetryJitter", "0"),
             .. settings]);

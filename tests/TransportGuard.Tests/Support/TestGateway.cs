@@ -27,7 +27,10 @@ public sealed class TestGateway : IAsyncDisposable
     public int Port => SmtpEndPoint.Port;
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<TestGateway> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<TestGateway> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
+
+    /// <summary>With <paramref name="time"/>, the whole gateway runs on that clock (a FakeTimeProvider in tests).</summary>
+    public static async Task<TestGateway> StartAsync(TimeProvider? time, params (string Key, string Value)[] settings)
     {
         var data = TempDirectory.Create("gateway");
         var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning",
@@ -38,7 +41,11 @@ public sealed class TestGateway : IAsyncDisposable
             args.Add("--" + key);
             args.Add(value);
         }
-        var host = GatewayHost.Build([.. args]);
+        var host = GatewayHost.Build([.. args], services =>
+        {
+            if (time is not null)
+                services.AddSingleton(time);
+        });
         await host.StartAsync(TestContext.Current.CancellationToken);
         return new TestGateway(host, data);
     }

@@ -57,7 +57,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using (var connect = Deadline(time, timeouts.Connect, cancellationToken))
+            using (var connect = new Deadline(time, timeouts.Connect, cancellationToken))
                 await socket.ConnectAsync(endPoint, connect.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -162,7 +162,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
     public async Task FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = Deadline(_time, timeout, cancellationToken);
+        using var deadline = new Deadline(_time, timeout, cancellationToken);
         try
         {
             await Output.FlushAsync(deadline.Token);
@@ -182,7 +182,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
     public async Task<SmtpReply> ReadReplyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = Deadline(_time, timeout, cancellationToken);
+        using var deadline = new Deadline(_time, timeout, cancellationToken);
         try
         {
             while (true)
@@ -206,20 +206,19 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
-    private static CancellationTokenSource Deadline(TimeProvider time, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>A timeout on the injected clock (a virtual one in tests, STYLE.md rule 6) joined with the caller's token.</summary>
+    private sealed class Deadline(TimeProvider time, TimeSpan timeout, CancellationToken cancellationToken) : IDisposable
     {
-        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        return time == TimeProvider.System ? deadline : Virtual(time, timeout, deadline);
-    }
+        private readonly CancellationTokenSource _timeout = new(timeout, time);
+        private CancellationTokenSource? _linked;
 
-    // On a virtual clock the deadline follows that clock (STYLE.md rule 6).
-    private static CancellationTokenSource Virtual(TimeProvider time, TimeSpan timeout, CancellationTokenSource linked)
-    {
-        linked.CancelAfter(Timeout.InfiniteTimeSpan);
-        var timer = time.CreateTimer(state => ((CancellationTokenSource)state!).Cancel(), linked, timeout, Timeout.InfiniteTimeSpan);
-        linked.Token.Register(() => timer.Dispose());
-        return linked;
+        public CancellationToken Token => (_linked ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timeout.Token)).Token;
+
+        public void Dispose()
+        {
+            _linked?.Dispose();
+            _timeout.Dispose();
+        }
     }
 
     /// <summary>Says QUIT (best effort, briefly) and closes.</summary>
