@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TransportGuard.Tests.Support;
+
+/// <summary>
+/// A private Postfix on loopback relaying to a given port, made by the same script the benchmarks use
+/// (bench/lib/postfix-instance.sh, after ../shared/notes/postfix-in-tests.md). Needs root and Postfix installed.
+/// </summary>
+public sealed class PostfixInstance : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private PostfixInstance(string directory, int port)
+    {
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public string Address => $"127.0.0.1:{Port}";
+    public string MailLog => File.Exists(Path.Combine(_directory, "maillog")) ? File.ReadAllText(Path.Combine(_directory, "maillog")) : "";
+
+    public static async Task<PostfixInstance> StartAsync(int relayPort)
+    {
+        ExternalTool.Require("postfix");
+        var directory = Directory.CreateTempSubdirectory("tg-postfix-").FullName;
+        var port = FreePort();
+        var result = await ProcessRunner.RunAsync("bash", [Script, "start", directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture), relayPort.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, $"postfix did not start: {result.Output}{result.Error}");
+        return new PostfixInstance(directory, port);
+    }
+
+    public static string Script => Path.Combine(RepositoryRoot(), "bench", "lib", "postfix-instance.sh");
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "TransportGuard.sln")))
+                return directory.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>A port free right now (bound and released; fine on loopback for a test's lifetime).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ProcessRunner.RunAsync("bash", [Script, "stop", _directory], TimeSpan.FromSeconds(60));
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Postfix may still be writing its log as it goes.
+        }
+    }
+}
+
+/// <summary>Postfix's smtp-sink writing every message it accepts to its own file.</summary>
+public sealed class SmtpSink : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private SmtpSink(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public string Address => $"127.0.0.1:{Port}";
+
+    public static SmtpSink Start()
+    {
+        var sink = ExternalTool.Require("smtp-sink");
+        var directory = Directory.CreateTempSubdirectory("tg-sink-").FullName;
+        var chown = Process.Start("chown", ["postfix", directory]);
+        chown.WaitForExit();
+        var port = PostfixInstance.FreePort();
+        var process = Process.Start(new ProcessStartInfo(sink, ["-u", "postfix", "-d", directory + "/m.", $"127.0.0.1:{port}", "100"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        return new SmtpSink(process, directory, port);
+    }
+
+    public IReadOnlyList<string> Messages() => [.. Directory.GetFiles(_directory).Select(File.ReadAllText)];
+
+    public async Task<IReadOnlyList<string>> WaitForAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Directory.GetFiles(_directory).Length < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{Directory.GetFiles(_directory).Length} of {count} message(s) reached smtp-sink");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        await Task.Delay(100, TestContext.Current.CancellationToken); // let the last file be written out
+        return Messages();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
