@@ -24,7 +24,7 @@ dotnet publish src/TransportGuard.Host -c Release -o "$work/tg" --nologo -v quie
 mkdir -p "$work/sink" && chown postfix "$work/sink"
 /usr/sbin/smtp-sink -u postfix 127.0.0.1:$SINK_PORT 1000 & pids+=($!)
 bash bench/lib/postfix-instance.sh start "$work/postfix" $PF_PORT $SINK_PORT
-dotnet "$work/tg/transportguard.dll" --smtp 127.0.0.1:$TG_PORT --data "$work/tgdata" \
+dotnet "$work/tg/transportguard.dll" --smtp 127.0.0.1:$TG_PORT --data "$work/tgdata" --relay-to 127.0.0.1:$SINK_PORT \
   --Smtp:Limits:MaxSessionsPerClient 1000 ${TG_ARGS:-} > "$work/tg.log" 2>&1 & tg=$!; pids+=($tg)
 for _ in $(seq 100); do grep -q "SMTP listening" "$work/tg.log" && break; sleep 0.1; done
 

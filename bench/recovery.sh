@@ -10,7 +10,7 @@ work=$(mktemp -d /var/tmp/tg-recovery.XXXXXX)
 trap 'kill $tg 2>/dev/null || true; rm -rf "$work"' EXIT
 dotnet publish src/TransportGuard.Host -c Release -o "$work/tg" --nologo -v quiet >/dev/null
 start() {
-  dotnet "$work/tg/transportguard.dll" --smtp 127.0.0.1:$PORT --data "$work/data" --Smtp:Limits:MaxSessionsPerClient 1000 \
+  dotnet "$work/tg/transportguard.dll" --smtp 127.0.0.1:$PORT --data "$work/data" --Smtp:Limits:MaxSessionsPerClient 1000 --Queue:Suspended true \
     --Logging:LogLevel:Default Warning --Logging:LogLevel:TransportGuard.Spool Information \
     --Logging:LogLevel:TransportGuard.Smtp.Transport Information > "$work/$1.log" 2>&1 &
   tg=$!

@@ -20,12 +20,19 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
             headers));
         using var content = new MemoryStream();
         report.WriteTo(MimeKit.FormatOptions.Default, content);
-        var smtpUtf8 = !System.Text.Ascii.IsValid(original.ReversePath) || failed.Any(f => !System.Text.Ascii.IsValid(f.Recipient));
+        var bytes = content.ToArray();
+        // Ask the next hop only for what the report needs: SMTPUTF8 for a non-ASCII address, 8BITMIME for 8-bit
+        // content (the original's headers may carry some); a 7-bit report goes anywhere.
+        var parameters = string.Join(' ', new[]
+        {
+            System.Text.Ascii.IsValid(bytes) ? null : "BODY=8BITMIME",
+            System.Text.Ascii.IsValid(original.ReversePath) && failed.All(f => System.Text.Ascii.IsValid(f.Recipient)) ? null : "SMTPUTF8",
+        }.OfType<string>());
         var queueId = ids.Next();
         var envelope = new SpooledEnvelope(queueId, "", [new SpooledRecipient(original.ReversePath, "")],
-            smtpUtf8 ? "BODY=8BITMIME SMTPUTF8" : "BODY=8BITMIME", "127.0.0.1", reportingMta, false, time.GetUtcNow(), [], 0, "",
+            parameters, "127.0.0.1", reportingMta, false, time.GetUtcNow(), [], 0, "",
             new BounceOf(original.QueueId, [.. failed.Select(f => f.Recipient)]));
-        await spool.Spool.StoreAsync(envelope, content.ToArray(), CancellationToken.None);
+        await spool.Spool.StoreAsync(envelope, bytes, CancellationToken.None);
         LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
     }
 

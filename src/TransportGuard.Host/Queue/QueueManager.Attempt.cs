@@ -30,6 +30,12 @@ public sealed partial class QueueManager
             var jobs = pending.GroupBy(r => Target(r.Address))
                 .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g]));
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
+            if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
+            {
+                // The common case: nothing left to do or to report, so the Finished record alone says it all.
+                await FinishAsync(envelope, progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed));
+                return;
+            }
             progress = await RecordAsync(envelope, results);
         }
         if (progress is not null)

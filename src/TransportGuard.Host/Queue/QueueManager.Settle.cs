@@ -25,13 +25,15 @@ public sealed partial class QueueManager
                 p => p with { Reported = p.Reported.Union(unreported.Select(o => o.Recipient)) }, "reported") ?? progress;
         }
         if (envelope.Recipients.All(r => progress.IsDone(r.Address)))
-        {
-            var failed = progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed);
-            await Spool.MarkFinishedAsync(envelope.QueueId, failed == 0 ? "delivered" : $"{failed} recipient(s) failed");
-            _lastError.TryRemove(envelope.QueueId, out _);
-            LogFinished(envelope.QueueId, envelope.Recipients.Count - failed, failed);
-            return;
-        }
-        Schedule(envelope.QueueId, progress);
+            await FinishAsync(envelope, progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed));
+        else
+            Schedule(envelope.QueueId, progress);
+    }
+
+    private async Task FinishAsync(SpooledEnvelope envelope, int failed)
+    {
+        await Spool.MarkFinishedAsync(envelope.QueueId, failed == 0 ? "delivered" : $"{failed} recipient(s) failed");
+        _lastError.TryRemove(envelope.QueueId, out _);
+        LogFinished(envelope.QueueId, envelope.Recipients.Count - failed, failed);
     }
 }

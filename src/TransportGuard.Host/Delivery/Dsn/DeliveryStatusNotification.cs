@@ -21,7 +21,10 @@ public static class DeliveryStatusNotification
             MessageId = MimeUtils.GenerateMessageId(request.ReportingMta),
         };
         message.From.Add(new MailboxAddress("Mail Delivery System", $"MAILER-DAEMON@{request.ReportingMta}"));
-        message.To.Add(MailboxAddress.Parse(ParserOptions.Default, request.ReversePath));
+        if (MailboxAddress.TryParse(ParserOptions.Default, request.ReversePath, out var sender))
+            message.To.Add(sender);
+        else
+            message.Headers.Add(HeaderId.To, Encoding.UTF8, $"<{request.ReversePath}>"); // odd but valid SMTP paths still get their report
         // RFC 3834 section 5: marks the report as automatic so that auto-responders never answer it.
         message.Headers.Add("Auto-Submitted", "auto-replied");
 
