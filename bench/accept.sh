@@ -36,15 +36,8 @@ rate() { # port messages sessions size -> messages per second
   echo "$2 / ($end - $start)" | bc -l
 }
 
-drain_postfix() { # let Postfix finish relaying what it accepted, so its background work does not slow the next run
-  for _ in $(seq 600); do
-    [ -z "$(find "$work/postfix/queue/active" "$work/postfix/queue/incoming" "$work/postfix/queue/deferred" -type f 2>/dev/null | head -1)" ] && return
-    sleep 0.1
-  done
-}
-
 # Warm both up (JIT, process pools) before measuring.
-rate $PF_PORT 500 20 2048 >/dev/null; drain_postfix
+rate $PF_PORT 500 20 2048 >/dev/null; bash bench/lib/postfix-instance.sh drain "$work/postfix"
 rate $TG_PORT 500 20 2048 >/dev/null
 
 printf '%-10s %-9s %14s %14s %8s %10s %10s\n' sessions size postfix/s transportguard/s ratio "tg p50 ms" "tg p99 ms"
@@ -52,7 +45,7 @@ for sessions in ${SESSIONS:-20 100}; do
   for size in ${SIZES:-2048 102400}; do
     m=$M_SMALL; [ "$size" -gt 2048 ] && m=$M_LARGE
     before=$(grep -c "accept=" "$work/tg.log" || true)
-    pf=$(rate $PF_PORT "$m" "$sessions" "$size"); drain_postfix
+    pf=$(rate $PF_PORT "$m" "$sessions" "$size"); bash bench/lib/postfix-instance.sh drain "$work/postfix"
     tgr=$(rate $TG_PORT "$m" "$sessions" "$size")
     read -r p50 p99 < <(grep -o "accept=[0-9.]*ms" "$work/tg.log" | tail -n +"$((before + 1))" | tr -dc '0-9.\n' | sort -n \
       | awk '{a[NR]=$1} END {print a[int(NR*0.5)+1], a[int(NR*0.99)+1]}')

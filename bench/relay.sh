@@ -45,6 +45,7 @@ rate() { # port sink-output messages sessions size -> delivered messages per sec
 
 # Warm both up (JIT, Postfix's process pools, connection caches) before measuring.
 rate $PF_PORT "$work/pf-sink.out" 500 20 2048 >/dev/null
+bash bench/lib/postfix-instance.sh drain "$work/postfix"
 rate $TG_PORT "$work/tg-sink.out" 500 20 2048 >/dev/null
 
 printf '%-10s %-9s %18s %18s %8s\n' sessions size "postfix delivered/s" "tg delivered/s" ratio
@@ -52,6 +53,7 @@ for sessions in ${SESSIONS:-20 100}; do
   for size in ${SIZES:-2048 102400}; do
     m=$M_SMALL; [ "$size" -gt 2048 ] && m=$M_LARGE
     pf=$(rate $PF_PORT "$work/pf-sink.out" "$m" "$sessions" "$size")
+    bash bench/lib/postfix-instance.sh drain "$work/postfix"; sleep 1 # its queue-file removal must not overlap our run
     tgr=$(rate $TG_PORT "$work/tg-sink.out" "$m" "$sessions" "$size")
     printf '%-10s %-9s %18.0f %18.0f %8.2f\n' "$sessions" "$size" "$pf" "$tgr" "$(echo "$tgr / $pf" | bc -l)"
   done

@@ -2,11 +2,20 @@
 # A private Postfix instance on loopback, leaving the system one alone (../shared/notes/postfix-in-tests.md).
 #   postfix-instance.sh start DIR LISTEN_PORT RELAY_PORT   -> Postfix on 127.0.0.1:LISTEN_PORT relaying to 127.0.0.1:RELAY_PORT
 #   postfix-instance.sh stop DIR
+#   postfix-instance.sh drain DIR   -> waits (up to 60 s) until its queue is empty, so its background work is over
 set -euo pipefail
 cmd=$1 dir=$2
 
 if [ "$cmd" = stop ]; then
   postfix -c "$dir/etc" stop >/dev/null 2>&1 || true
+  exit 0
+fi
+
+if [ "$cmd" = drain ]; then
+  for _ in $(seq 600); do
+    [ -z "$(find "$dir/queue/active" "$dir/queue/incoming" "$dir/queue/deferred" -type f 2>/dev/null | head -1)" ] && exit 0
+    sleep 0.1
+  done
   exit 0
 fi
 

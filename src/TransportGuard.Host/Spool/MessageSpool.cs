@@ -129,6 +129,8 @@ public sealed partial class MessageSpool : IAsyncDisposable
         Index.Remove(queueId);
     }
 
+    private const int ReadEstimate = SpoolRecord.ChunkHeaderLength + 64 * 1024 + 64;
+
     /// <summary>Reads a message's content back whole, checking its length and SHA-256 against the envelope.</summary>
     public async Task<byte[]> ReadContentAsync(SpooledEnvelope envelope, CancellationToken cancellationToken = default)
     {
@@ -150,7 +152,9 @@ public sealed partial class MessageSpool : IAsyncDisposable
         long total = 0;
         foreach (var address in envelope.Chunks)
         {
-            var (record, length) = await _log.Log.ReadAsync(address, SpoolLog.MaxRecordLength, cancellationToken);
+            // The estimate is what FasterLog reads (and zeroes) from disk in one go: the usual chunk size, not the
+            // page-sized maximum (measured: a 4 MiB estimate spent a third of the relay's CPU in memset).
+            var (record, length) = await _log.Log.ReadAsync(address, ReadEstimate, cancellationToken);
             if (record is null || !SpoolRecord.TryReadHeader(record.AsSpan(0, length), out var kind, out var id)
                 || kind != SpoolRecordKind.Chunk || id != envelope.QueueId)
                 throw new InvalidDataException($"chunk at {address} of {envelope.QueueId} is unreadable");
