@@ -8,7 +8,8 @@ namespace TransportGuard.Tests.Support;
 /// <summary>
 /// A DNS server on 127.0.0.1 that answers MX, A and AAAA questions from a table (RFC 1035 4.1 wire format, written
 /// by hand: it only has to be right for these three types). Names can also be made to fail (NXDOMAIN, SERVFAIL) or
-/// to get no answer at all, to test how the resolver treats each.
+/// to get no answer at all, to test how the resolver treats each. UDP only: answers stay far below 512 octets, so
+/// the TC bit is never set and DnsClient never falls back to TCP (RFC 1035 4.2.1).
 /// </summary>
 public sealed class LoopbackDnsServer : IDisposable
 {
@@ -22,7 +23,12 @@ public sealed class LoopbackDnsServer : IDisposable
     public LoopbackDnsServer() => _ = ServeAsync();
 
     public IPEndPoint EndPoint => (IPEndPoint)_udp.Client.LocalEndPoint!;
+
+    /// <summary>Every question asked, as "name type" (e.g. "example.com 15").</summary>
     public List<string> Questions { get; } = [];
+
+    /// <summary>Write each answer's owner name in full instead of as a pointer to the question (RFC 1035 4.1.4).</summary>
+    public bool PlainNames { get; init; }
 
     public LoopbackDnsServer Mx(string domain, ushort preference, string exchange) =>
         Add(domain, TypeMx, [.. BitConverter.GetBytes(BinaryPrimitives.ReverseEndianness(preference)), .. Name(exchange)]);
@@ -75,8 +81,33 @@ public sealed class LoopbackDnsServer : IDisposable
             {
                 return;
             }
-            if (Answer(request.Buffer) is { } response)
+            if (TryAnswer(request.Buffer) is not { } response)
+                continue;
+            try
+            {
                 await _udp.SendAsync(response, request.RemoteEndPoint, _stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A datagram too short to hold a question gets no answer, and the server goes on serving.</summary>
+    private byte[]? TryAnswer(byte[] query)
+    {
+        try
+        {
+            return Answer(query);
+        }
+        catch (IndexOutOfRangeException)
+        {
+            return null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
         }
     }
 
@@ -104,7 +135,10 @@ public sealed class LoopbackDnsServer : IDisposable
         response.AddRange(question.ToArray());
         foreach (var data in answers)
         {
-            response.AddRange([0xC0, 12]); // the name: a pointer to the question's
+            if (PlainNames)
+                response.AddRange(question[..^4].ToArray()); // the question's name, uncompressed
+            else
+                response.AddRange([0xC0, 12]); // the name: a pointer to the question's, at offset 12
             response.AddRange([(byte)(type >> 8), (byte)type, 0, 1, 0, 0, 0, 60, (byte)(data.Length >> 8), (byte)data.Length]);
             response.AddRange(data);
         }
