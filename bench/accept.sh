@@ -9,18 +9,7 @@ bash .ci/install-tools.sh
 M_SMALL=${1:-5000}
 M_LARGE=$((M_SMALL / 5))
 PF_PORT=2751 SINK_PORT=2752 TG_PORT=2753
-work=$(mktemp -d /var/tmp/tg-bench.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  bash bench/lib/postfix-instance.sh stop "$work/postfix"
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet publish src/TransportGuard.Host -c Release -o "$work/tg" --nologo -v quiet >/dev/null
+source bench/lib/workdir.sh
 mkdir -p "$work/sink" && chown postfix "$work/sink"
 /usr/sbin/smtp-sink -u postfix 127.0.0.1:$SINK_PORT 1000 & pids+=($!)
 bash bench/lib/postfix-instance.sh start "$work/postfix" $PF_PORT $SINK_PORT

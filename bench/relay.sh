@@ -9,18 +9,7 @@ bash .ci/install-tools.sh
 M_SMALL=${1:-5000}
 M_LARGE=$((M_SMALL / 5))
 PF_PORT=2761 TG_PORT=2762 PF_SINK=2763 TG_SINK=2764
-work=$(mktemp -d /var/tmp/tg-relay.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  bash bench/lib/postfix-instance.sh stop "$work/postfix"
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-dotnet publish src/TransportGuard.Host -c Release -o "$work/tg" --nologo -v quiet >/dev/null
+source bench/lib/workdir.sh
 /usr/sbin/smtp-sink -c -u postfix 127.0.0.1:$PF_SINK 1000 > "$work/pf-sink.out" 2>&1 & pids+=($!)
 /usr/sbin/smtp-sink -c -u postfix 127.0.0.1:$TG_SINK 1000 > "$work/tg-sink.out" 2>&1 & pids+=($!)
 bash bench/lib/postfix-instance.sh start "$work/postfix" $PF_PORT $PF_SINK
