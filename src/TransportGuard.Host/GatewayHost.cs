@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TransportGuard.Admin;
 using TransportGuard.Delivery;
 using TransportGuard.Queue;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
+using TransportGuard.Telemetry;
 
 namespace TransportGuard;
 
@@ -21,12 +24,13 @@ public static class GatewayHost
         ["--hostname"] = $"{SmtpServerOptions.Section}:{nameof(SmtpServerOptions.HostName)}",
         ["--data"] = $"{SpoolOptions.Section}:{nameof(SpoolOptions.DataDirectory)}",
         ["--relay-to"] = $"{DeliveryOptions.Section}:{nameof(DeliveryOptions.RelayTo)}",
+        ["--http"] = $"{HttpOptions.Section}:{nameof(HttpOptions.Listen)}",
     };
 
     /// <param name="configure">Last say over the services; tests use it to put the gateway on a virtual clock.</param>
     public static IHost Build(string[] args, Action<IServiceCollection>? configure = null)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = args });
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
         AddConfiguration(builder.Configuration, args);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
@@ -37,11 +41,16 @@ public static class GatewayHost
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayRestart>();
+        builder.Services.AddTelemetry();
+        builder.AddHttpEndpoint();
         builder.Services.AddSpool(builder.Configuration);
         builder.Services.AddQueueAndDelivery(builder.Configuration);
         builder.Services.AddSmtpServer(builder.Configuration);
         configure?.Invoke(builder.Services);
-        return builder.Build();
+        var app = builder.Build();
+        app.MapHttpEndpoint();
+        app.Services.CreateAllMetrics();
+        return app;
     }
 
     /// <summary>appsettings.json beside the executable, then --config FILE, then TG_ variables, then switches.</summary>

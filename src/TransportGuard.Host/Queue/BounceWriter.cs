@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using TransportGuard.Delivery.Dsn;
 using TransportGuard.Spool;
+using TransportGuard.Telemetry;
 
 namespace TransportGuard.Queue;
 
@@ -9,7 +10,7 @@ namespace TransportGuard.Queue;
 /// (from the null sender, so it can never bounce in turn). Its envelope names the message and recipients it
 /// reports, which is how a crash right after it cannot make a second one.
 /// </summary>
-public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator ids, string reportingMta, TimeProvider time, ILogger<BounceWriter> logger)
+public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator ids, string reportingMta, DeliveryMetrics metrics, TimeProvider time, ILogger<BounceWriter> logger)
 {
     public async Task SendAsync(SpooledEnvelope original, IReadOnlyList<RecipientOutcome> failed)
     {
@@ -33,6 +34,7 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
             parameters, "127.0.0.1", reportingMta, false, time.GetUtcNow(), [], 0, "",
             new BounceOf(original.QueueId, [.. failed.Select(f => f.Recipient)]));
         await spool.Spool.StoreAsync(envelope, bytes, CancellationToken.None);
+        metrics.Bounced();
         LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
     }
 

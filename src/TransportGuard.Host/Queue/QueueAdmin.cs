@@ -10,6 +10,22 @@ public sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<stri
 
 public sealed partial class QueueManager
 {
+    /// <summary>How many messages are in each state, cheaply, for the metrics.</summary>
+    public IReadOnlyDictionary<QueueItemState, int> CountByState()
+    {
+        var now = _time.GetUtcNow();
+        var counts = Enum.GetValues<QueueItemState>().ToDictionary(s => s, _ => 0);
+        foreach (var message in Spool.Index.Messages)
+            counts[StateOf(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId), now)]++;
+        return counts;
+    }
+
+    private QueueItemState StateOf(string queueId, MessageProgress progress, DateTimeOffset now) =>
+        _active.ContainsKey(queueId) ? QueueItemState.Active
+        : progress.Held ? QueueItemState.Held
+        : progress.NextAttemptAt > now ? QueueItemState.Deferred
+        : QueueItemState.Ready;
+
     public IReadOnlyList<QueueItem> List(QueueItemState? state = null, string? contains = null)
     {
         var now = _time.GetUtcNow();
@@ -18,10 +34,7 @@ public sealed partial class QueueManager
         {
             var envelope = message.Envelope;
             var progress = Spool.Index.Progress(envelope.QueueId);
-            var itemState = _active.ContainsKey(envelope.QueueId) ? QueueItemState.Active
-                : progress.Held ? QueueItemState.Held
-                : progress.NextAttemptAt > now ? QueueItemState.Deferred
-                : QueueItemState.Ready;
+            var itemState = StateOf(envelope.QueueId, progress, now);
             var pending = envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r)).ToList();
             if (state is not null && itemState != state)
                 continue;

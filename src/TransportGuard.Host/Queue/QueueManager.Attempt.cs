@@ -62,6 +62,7 @@ public sealed partial class QueueManager
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
         }
+        _metrics.Delivered(results, _time.GetElapsedTime(started));
         var delay = _time.GetElapsedTime(started).TotalSeconds;
         foreach (var group in results.GroupBy(r => (r.Outcome, r.Diagnostic, r.RemoteMta)))
             LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), group.Key.RemoteMta ?? job.Route.Spec,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Routing;
 using TransportGuard.Spool;
+using TransportGuard.Telemetry;
 
 namespace TransportGuard.Queue;
 
@@ -33,9 +34,13 @@ public sealed partial class QueueManager : BackgroundService
     private readonly ConcurrentDictionary<string, string> _lastError = new(StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly DeliveryMetrics _metrics;
+
     public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
-        IOptions<QueueOptions> options, TimeProvider time, ILogger<QueueManager> logger)
+        IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time, ILogger<QueueManager> logger)
     {
+        _metrics = metrics;
+        metrics.Observe(this);
         _spool = spool;
         _routes = routes;
         _agents = agents;

@@ -26,6 +26,9 @@ public sealed partial class GroupCommitter : IAsyncDisposable
 
     public long Commits { get; private set; }
 
+    /// <summary>Told of every commit: how long it took, and whether it failed (for the spool's metrics).</summary>
+    public Action<TimeSpan, bool>? Observer { get; set; }
+
     /// <summary>How many commits have failed since the spool opened.</summary>
     public long Failures => Interlocked.Read(ref _failures);
     private long _failures;
@@ -66,13 +69,16 @@ public sealed partial class GroupCommitter : IAsyncDisposable
         (long, TaskCompletionSource)[] waiting;
         lock (_lock)
             waiting = [.. _waiters];
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await _log.CommitAsync(CancellationToken.None);
             Commits++;
+            Observer?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started), false);
         }
         catch (Exception ex)
         {
+            Observer?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started), true);
             // Nothing it covered may be acknowledged: every waiter it was for hears of the failure (451 4.3.0).
             Interlocked.Increment(ref _failures);
             LogCommitFailed(ex);

@@ -26,6 +26,13 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public RecoveryReport Recovery { get; private set; } = RecoveryReport.Empty;
     public long Commits => _committer.Commits;
 
+    /// <summary>Told of every group commit: its duration and whether it failed.</summary>
+    public Action<TimeSpan, bool>? CommitObserver
+    {
+        get => _committer.Observer;
+        set => _committer.Observer = value;
+    }
+
     /// <summary>A commit has failed: FasterLog refuses all further commits until the spool is reopened (a restart).</summary>
     public bool Faulted => _committer.Failures > 0;
     public long BeginAddress => _log.Log.BeginAddress;

@@ -63,7 +63,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static GatewayProcess Launch(string dataDirectory, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local", "--Queue:Suspended", "true" }.Concat(extraArgs))
+        foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local", "--http", "127.0.0.1:0", "--Queue:Suspended", "true" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         var gateway = new GatewayProcess(Process.Start(info)!);
         gateway._process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data);
@@ -81,6 +81,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             return;
         lock (_output)
             _output.Add(line);
+        if (HttpLine().Match(line) is { Success: true } http)
+            HttpAddress = new Uri(http.Groups[1].Value);
         if (ListeningLine().Match(line) is { Success: true } match)
         {
             var endPoint = IPEndPoint.Parse(match.Groups[1].Value);
@@ -113,6 +115,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             await KillAsync();
         _process.Dispose();
     }
+
+    /// <summary>The HTTP endpoint (metrics, health, admin API) once it listens.</summary>
+    public Uri? HttpAddress { get; private set; }
+
+    [GeneratedRegex(@"HTTP listening on (http://\S+)")]
+    private static partial Regex HttpLine();
 
     [GeneratedRegex(@"SMTP listening on (\S+) \(implicit TLS: False\)")]
     private static partial Regex ListeningLine();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using TransportGuard.Smtp;
 using TransportGuard.Smtp.Session;
 using TransportGuard.Spool;
+using TransportGuard.Telemetry;
 
 namespace TransportGuard.Tests.Support;
 
@@ -23,7 +24,8 @@ public sealed class SessionHarness : IAsyncDisposable
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         var spoolOptions = Options.Create(new SpoolOptions { DataDirectory = _data, MinimumFreeBytes = 0 });
-        _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance);
+        var metrics = new MetricsRegistry();
+        _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance, new SpoolMetrics(metrics, new DiskSpaceGuard(spoolOptions, Time)));
         _spool.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time));
         Sink = wrapSink?.Invoke(sink) ?? sink;
@@ -31,7 +33,7 @@ public sealed class SessionHarness : IAsyncDisposable
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),
             new RelayPolicy(Options.Create(new RelayOptions())), Sink,
             new TlsCertificateProvider(Options.Create(new TlsOptions { GenerateSelfSigned = false }), server),
-            Time, NullLogger<SmtpSession>.Instance, []);
+            Time, new SmtpMetrics(metrics), NullLogger<SmtpSession>.Instance, []);
         Session = new SmtpSession(Connection, services, _shutdown.Token);
         Running = Session.RunAsync();
     }

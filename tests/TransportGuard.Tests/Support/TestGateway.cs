@@ -25,6 +25,9 @@ public sealed class TestGateway : IAsyncDisposable
     public IPEndPoint SmtpEndPoint => _host.Services.GetRequiredService<SmtpListener>().EndPoints[0];
     public IReadOnlyList<IPEndPoint> SmtpEndPoints => _host.Services.GetRequiredService<SmtpListener>().EndPoints;
     public int Port => SmtpEndPoint.Port;
+
+    /// <summary>The HTTP endpoint (metrics, health, admin API), e.g. http://127.0.0.1:41234.</summary>
+    public Uri HttpAddress => new(TransportGuard.Admin.HttpEndpoint.Addresses(_host.Services)[0]);
     public IServiceProvider Services => _host.Services;
 
     public static Task<TestGateway> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
@@ -33,7 +36,7 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(TimeProvider? time, params (string Key, string Value)[] settings)
     {
         var data = TempDirectory.Create("gateway");
-        var args = new List<string> { "--smtp", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning",
+        var args = new List<string> { "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning",
             // Receiving tests look at the spool: delivery is off unless a test turns it on ("Queue:Suspended", "false").
             "--Queue:Suspended", "true" };
         foreach (var (key, value) in settings)

@@ -217,6 +217,7 @@ public sealed partial class SmtpSession
         var waited = transaction.EndOfDataAt == 0 ? 0 : _services.Time.GetElapsedTime(transaction.EndOfDataAt).TotalMilliseconds;
         LogTransaction(Id, ClientIp, transaction.ReversePath, transaction.Recipients.Count, transaction.Size,
             transaction.Writer?.QueueId ?? "-", result, reply?.Code ?? 0, waited);
+        _services.Metrics.TransactionEnded(result, transaction.Size, waited / 1000);
         if (reply is not null)
             Reply(reply);
         await ResetTransactionAsync();

@@ -146,6 +146,7 @@ public sealed partial class SmtpSession : IAsyncDisposable
 
     private void Reply(SmtpReply reply)
     {
+        _services.Metrics.Replied(reply.Code);
         var output = _connection.Output;
         var span = output.GetSpan(reply.MaxByteCount());
         output.Advance(reply.WriteTo(span));

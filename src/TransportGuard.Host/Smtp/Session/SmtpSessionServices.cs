@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TransportGuard.Telemetry;
 
 namespace TransportGuard.Smtp.Session;
 
@@ -11,6 +12,7 @@ public sealed class SmtpSessionServices(
     IMessageSink sink,
     TlsCertificateProvider tls,
     TimeProvider time,
+    SmtpMetrics metrics,
     ILogger<SmtpSession> logger,
     IEnumerable<ISmtpExtension> extensions)
 {
@@ -20,6 +22,7 @@ public sealed class SmtpSessionServices(
     public IMessageSink Sink { get; } = sink;
     public TlsCertificateProvider Tls { get; } = tls;
     public TimeProvider Time { get; } = time;
+    public SmtpMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = logger;
     public IReadOnlyList<ISmtpExtension> Extensions { get; } = [.. extensions];
 }

@@ -93,6 +93,8 @@ public sealed partial class SmtpListener(
             LogRefused(remote, refusal.Lines[0]);
             return;
         }
+        services.Metrics.Connected();
+        services.Metrics.SessionOpened();
         try
         {
             await using var connection = new StreamSmtpConnection(new NetworkStream(client, ownsSocket: true), remote, (IPEndPoint)client.LocalEndPoint!);
@@ -115,6 +117,7 @@ public sealed partial class SmtpListener(
         }
         finally
         {
+            services.Metrics.SessionClosed();
             limiter.Release(address);
         }
     }

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using TransportGuard.Smtp.Transport;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Admin;
+
+/// <summary>Liveness and readiness for probes and load balancers (DESIGN.md section 6).</summary>
+public static class HealthEndpoints
+{
+    public static void MapHealth(this WebApplication app)
+    {
+        // Alive: the process answers HTTP. Restarting it would not help anything this cannot see.
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+
+        // Ready: the spool is recovered and the SMTP listeners are bound, so mail sent now is taken. A node
+        // without peers is ready too: redundancy is reported by metrics, not by refusing traffic.
+        app.MapGet("/readyz", (SpoolService spool, SmtpListener listener) =>
+        {
+            var problems = new List<string>();
+            if (spool.Current is null)
+                problems.Add("spool not recovered");
+            else if (spool.Current.Faulted)
+                problems.Add("spool failed a commit; restarting once disk space is back");
+            if (listener.EndPoints.Count == 0)
+                problems.Add("SMTP listeners not bound");
+            return problems.Count == 0
+                ? Results.Text("ready\n")
+                : Results.Text(string.Join('\n', problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using TransportGuard.Configuration;
+
+namespace TransportGuard.Admin;
+
+/// <summary>The HTTP endpoint: metrics, health and the admin API (configuration section "Http"; DESIGN.md section 6).</summary>
+public sealed class HttpOptions : IValidatable
+{
+    public const string Section = "Http";
+
+    /// <summary>Comma-separated HOST:PORT; empty turns HTTP off.</summary>
+    public string Listen { get; set; } = "127.0.0.1:9525";
+
+    /// <summary>Bearer token for /api. Required when HTTP is bound beyond loopback; /metrics and /healthz stay open
+    /// (scrapers and probes carry no secrets).</summary>
+    public string? AdminToken { get; set; }
+
+    public IEnumerable<IPEndPoint> EndPoints() =>
+        Listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(e => Check.TryParseEndpoint(e, out var endPoint) ? endPoint : null).OfType<IPEndPoint>();
+
+    public IEnumerable<string> Validate()
+    {
+        foreach (var endpoint in Listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (Check.Endpoint($"{Section}:{nameof(Listen)}", endpoint) is { } error)
+                yield return error;
+        if (string.IsNullOrEmpty(AdminToken) && EndPoints().Any(e => !IPAddress.IsLoopback(e.Address)))
+            yield return $"{Section}:{nameof(AdminToken)} must be set when {Section}:{nameof(Listen)} binds beyond loopback ({Listen}): the admin API can delete mail";
+    }
+}

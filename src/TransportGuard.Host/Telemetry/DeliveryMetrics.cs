@@ -1,0 +1,49 @@
+using Prometheus;
+using TransportGuard.Delivery;
+using TransportGuard.Queue;
+
+namespace TransportGuard.Telemetry;
+
+/// <summary>The queue and delivery: depth by state, outcomes per recipient, time per delivery, reports sent.</summary>
+public sealed class DeliveryMetrics
+{
+    private readonly Counter _attempts;
+    private readonly Histogram _duration;
+    private readonly Counter _bounces;
+    private readonly Gauge _queue;
+
+    private readonly MetricsRegistry _registry;
+
+    public DeliveryMetrics(MetricsRegistry metrics)
+    {
+        _registry = metrics;
+        var factory = metrics.Factory;
+        _attempts = factory.CreateCounter("transportguard_delivery_attempts_total", "Recipient delivery attempts, by outcome: delivered, deferred (4xx, retried) or failed (5xx, reported).", ["outcome"]);
+        _duration = factory.CreateHistogram("transportguard_delivery_duration_seconds", "One delivery to one destination: connection (or reuse) through the last reply.",
+            new HistogramConfiguration { Buckets = MetricsRegistry.LatencyBuckets });
+        _bounces = factory.CreateCounter("transportguard_bounces_total", "Delivery status notifications (bounces) generated.");
+        _queue = factory.CreateGauge("transportguard_queue_messages", "Messages in the queue, by state.", ["state"]);
+        foreach (var outcome in Enum.GetValues<DeliveryOutcome>())
+            _attempts.WithLabels(Label(outcome));
+        foreach (var state in Enum.GetValues<QueueItemState>())
+            _queue.WithLabels(Label(state));
+    }
+
+    /// <summary>The queue manager registers itself once it runs, so depth is read at scrape time.</summary>
+    public void Observe(QueueManager queue) => _registry.BeforeCollect(() =>
+    {
+        foreach (var (state, count) in queue.CountByState())
+            _queue.WithLabels(Label(state)).Set(count);
+    });
+
+    public void Delivered(IEnumerable<RecipientResult> results, TimeSpan elapsed)
+    {
+        foreach (var result in results)
+            _attempts.WithLabels(Label(result.Outcome)).Inc();
+        _duration.Observe(elapsed.TotalSeconds);
+    }
+
+    public void Bounced() => _bounces.Inc();
+
+    private static string Label<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,23 @@
+using Prometheus;
+
+namespace TransportGuard.Telemetry;
+
+/// <summary>
+/// Shadow redundancy, Safety Net and duplicate detection (DESIGN.md sections 3-5). The series exist from the start,
+/// at zero until those features record into them, so that the dashboard and the alert rules work unchanged as
+/// each feature lands (and an alert on "accepted without redundancy" is already defined when it can first fire).
+/// </summary>
+public sealed class RedundancyMetrics(MetricsRegistry metrics)
+{
+    public Gauge ShadowMessages { get; } = metrics.Factory.CreateGauge("transportguard_shadow_messages", "Shadow copies held, by the primary peer they belong to.", ["peer"]);
+    public Histogram HeartbeatDuration { get; } = metrics.Factory.CreateHistogram("transportguard_shadow_heartbeat_duration_seconds",
+        "Round trip of one XQUERYDISCARD heartbeat, by primary peer.", new HistogramConfiguration { LabelNames = ["peer"], Buckets = MetricsRegistry.LatencyBuckets });
+    public Counter HeartbeatFailures { get; } = metrics.Factory.CreateCounter("transportguard_shadow_heartbeat_failures_total", "Failed XQUERYDISCARD heartbeats, by primary peer.", ["peer"]);
+    public Counter Takeovers { get; } = metrics.Factory.CreateCounter("transportguard_shadow_takeovers_total", "Takeovers of a dead primary's shadows, by primary peer.", ["peer"]);
+    public Counter DiscardNotices { get; } = metrics.Factory.CreateCounter("transportguard_shadow_discard_notices_total", "Discard notices received for shadows we held.");
+    public Counter AcceptedWithoutRedundancy { get; } = metrics.Factory.CreateCounter("transportguard_messages_accepted_without_redundancy_total",
+        "Messages acknowledged with 250 although no peer took a shadow copy.");
+    public Gauge SafetyNetMessages { get; } = metrics.Factory.CreateGauge("transportguard_safetynet_messages", "Delivered messages held in the Safety Net.");
+    public Counter SafetyNetResubmitted { get; } = metrics.Factory.CreateCounter("transportguard_safetynet_resubmitted_total", "Messages resubmitted from the Safety Net.");
+    public Counter DuplicatesSuppressed { get; } = metrics.Factory.CreateCounter("transportguard_duplicates_suppressed_total", "Messages not delivered because they were delivered before.");
+}
