@@ -9,7 +9,7 @@ public sealed class GatewayProcessTests
     public async Task A_bad_option_stops_the_process_with_one_line_naming_the_key()
     {
         var result = await ProcessRunner.RunAsync("dotnet",
-            [GatewayProcess.Executable, "--smtp", "127.0.0.1:0", "--data", TempDirectory.Create("badopt"), "--Smtp:Limits:MaxRecipients", "0"],
+            [GatewayProcess.Executable, "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", TempDirectory.Create("badopt"), "--Smtp:Limits:MaxRecipients", "0"],
             TimeSpan.FromSeconds(60));
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("transportguard: configuration error: Smtp:Limits:MaxRecipients must be between 1 and 100000 (got 0)", result.Error.Trim());
@@ -19,10 +19,14 @@ public sealed class GatewayProcessTests
     [InlineData("--smtp", "not-an-endpoint", "Smtp:Listen must be HOST:PORT")]
     [InlineData("--Smtp:Relay:RelayNetworks:0", "10.0.0.0/33", "Smtp:Relay:RelayNetworks holds '10.0.0.0/33'")]
     [InlineData("--Smtp:Limits:CommandTimeout", "soon", "Smtp:Limits:CommandTimeout")]
+    [InlineData("--http", "0.0.0.0:9525", "Http:AdminToken must be set when Http:Listen binds beyond loopback")]
+    [InlineData("--relay-to", "mail.example.com", "Delivery:RelayTo: 'mail.example.com' is not HOST:PORT")]
+    [InlineData("--Delivery:Routes:example.com", "carrier-pigeon:x", "Delivery:Routes:example.com: a route is maildir:PATH")]
+    [InlineData("--Queue:RetryJitter", "2", "Queue:RetryJitter must be at least 0 and below 1")]
     public async Task Malformed_values_name_their_key(string key, string value, string expected)
     {
         var result = await ProcessRunner.RunAsync("dotnet",
-            [GatewayProcess.Executable, "--data", TempDirectory.Create("badopt"), key, value], TimeSpan.FromSeconds(60));
+            [GatewayProcess.Executable, "--data", TempDirectory.Create("badopt"), "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", key, value], TimeSpan.FromSeconds(60));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.Single(result.Error.Trim().Split('\n'));
