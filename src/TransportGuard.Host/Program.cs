@@ -3,11 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TransportGuard;
+using TransportGuard.Admin.Cli;
 using TransportGuard.Spool;
 
-// `transportguard spool ...` inspects a spool offline; anything else runs the gateway.
-if (args.Length > 0 && args[0] == "spool")
-    return await new RootCommand("TransportGuard tools") { SpoolCommands.Build() }.Parse(args).InvokeAsync();
+// `transportguard spool ...` inspects a spool offline; `queue` and `resubmit` talk to a running gateway's admin API;
+// anything else runs the gateway.
+if (args.Length > 0 && args[0] is "spool" or "queue" or "resubmit")
+    return await new RootCommand("TransportGuard tools") { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build() }.Parse(args).InvokeAsync();
 
 try
 {

@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace TransportGuard.Admin.Cli;
+
+/// <summary>Options every API command shares: where the gateway is, its token, and the output form.</summary>
+public static class CliOptions
+{
+    public static readonly Option<string> Url = new("--url")
+    {
+        Description = "The gateway's HTTP endpoint (env TRANSPORTGUARD_URL)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TRANSPORTGUARD_URL") ?? "http://127.0.0.1:9525",
+        Recursive = true,
+        Validators = { result => { if (!Uri.TryCreate(result.GetValueOrDefault<string>(), UriKind.Absolute, out _)) result.AddError("--url must be an absolute URL such as http://127.0.0.1:9525"); } },
+    };
+
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "The admin bearer token, Http:AdminToken (env TRANSPORTGUARD_TOKEN)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TRANSPORTGUARD_TOKEN"),
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table", Recursive = true };
+
+    public static AdminClient Client(ParseResult parse) => new(new Uri(parse.GetValue(Url)!), parse.GetValue(Token));
+}
