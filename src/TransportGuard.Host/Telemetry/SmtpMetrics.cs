@@ -14,6 +14,17 @@ public sealed class SmtpMetrics(MetricsRegistry metrics)
     private readonly Histogram _accept = metrics.Factory.CreateHistogram("transportguard_smtp_accept_duration_seconds",
         "From the end of a message's data to its 250: mostly the group commit.", new HistogramConfiguration { Buckets = MetricsRegistry.LatencyBuckets });
 
+    /// <summary>Labelled series exist from the start at zero, so that the first increase shows in rate() (a series
+    /// born at its first event has no earlier sample to rise from).</summary>
+    public SmtpMetrics Initialized()
+    {
+        foreach (var result in new[] { "queued", "refused", "failed" })
+            _transactions.WithLabels(result);
+        foreach (var replyClass in new[] { "2xx", "3xx", "4xx", "5xx" })
+            _replies.WithLabels(replyClass);
+        return this;
+    }
+
     public void Connected() => _connections.Inc();
     public void SessionOpened() => _sessions.Inc();
     public void SessionClosed() => _sessions.Dec();
