@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the interop tests drive: Postfix (smtp-source, smtp-sink) and swaks, from Debian's packages.
+# Installs what the interop tests drive: Postfix (smtp-source, smtp-sink), swaks, and Prometheus (prometheus,
+# promtool: scraping a live gateway and checking the shipped rules), from Debian's packages.
 # Non-interactive: Postfix's installer asks a question unless debconf is preseeded (../shared/notes/postfix-in-tests.md).
 set -euo pipefail
 
@@ -8,6 +9,7 @@ command -v swaks >/dev/null 2>&1 || need+=(swaks)
 # swaks speaks TLS (-tls) only with Net::SSLeay, which it merely recommends.
 perl -MNet::SSLeay -e1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl libio-socket-ssl-perl)
 [ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/postfix ] || need+=(postfix)
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
@@ -18,3 +20,5 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian's package may start a system Prometheus on :9090; tests start their own on free loopback ports.
+pkill -x prometheus 2>/dev/null || true
