@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using TransportGuard.Admin;
 using TransportGuard.Delivery;
 using TransportGuard.Queue;
+using TransportGuard.Shadow;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
@@ -25,11 +26,13 @@ public static class GatewayHost
         ["--data"] = $"{SpoolOptions.Section}:{nameof(SpoolOptions.DataDirectory)}",
         ["--relay-to"] = $"{DeliveryOptions.Section}:{nameof(DeliveryOptions.RelayTo)}",
         ["--http"] = $"{HttpOptions.Section}:{nameof(HttpOptions.Listen)}",
+        ["--node-id"] = $"{ShadowOptions.Section}:{nameof(ShadowOptions.NodeId)}",
     };
 
     /// <param name="configure">Last say over the services; tests use it to put the gateway on a virtual clock.</param>
     public static IHost Build(string[] args, Action<IServiceCollection>? configure = null)
     {
+        args = ExpandPeers(args);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = args });
         AddConfiguration(builder.Configuration, args);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
@@ -44,13 +47,40 @@ public static class GatewayHost
         builder.Services.AddTelemetry();
         builder.AddHttpEndpoint();
         builder.Services.AddSpool(builder.Configuration);
+        builder.Services.AddShadowState(builder.Configuration);
         builder.Services.AddQueueAndDelivery(builder.Configuration);
+        builder.Services.AddShadowRedundancy();
         builder.Services.AddSmtpServer(builder.Configuration);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapHttpEndpoint();
         app.Services.CreateAllMetrics();
         return app;
+    }
+
+    /// <summary>`--peer ID@HOST:PORT` may be repeated (DESIGN.md section 6); configuration keeps only the last value of a
+    /// key, so each occurrence becomes its own array element.</summary>
+    public static string[] ExpandPeers(string[] args)
+    {
+        var expanded = new List<string>(args.Length);
+        var index = 0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--peer" && i + 1 < args.Length)
+            {
+                expanded.Add($"--{ShadowOptions.Section}:{nameof(ShadowOptions.Peers)}:{index++}");
+                expanded.Add(args[++i]);
+            }
+            else if (args[i].StartsWith("--peer=", StringComparison.Ordinal))
+            {
+                expanded.Add($"--{ShadowOptions.Section}:{nameof(ShadowOptions.Peers)}:{index++}={args[i]["--peer=".Length..]}");
+            }
+            else
+            {
+                expanded.Add(args[i]);
+            }
+        }
+        return [.. expanded];
     }
 
     /// <summary>appsettings.json beside the executable, then --config FILE, then TG_ variables, then switches.</summary>

@@ -32,8 +32,7 @@ public sealed partial class QueueManager
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
             if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
             {
-                // The common case: nothing left to do or to report, so the Finished record alone says it all.
-                await FinishAsync(envelope, progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed));
+                await DeliveredAsync(envelope, progress, results);
                 return;
             }
             progress = await RecordAsync(envelope, results);

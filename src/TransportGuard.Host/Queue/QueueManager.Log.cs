@@ -7,6 +7,9 @@ public sealed partial class QueueManager
     [LoggerMessage(4000, LogLevel.Information, "Queue resumed with {Messages} message(s) from the spool")]
     private partial void LogResumed(int messages);
 
+    [LoggerMessage(4008, LogLevel.Information, "{QueueId}: delivered; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
+    private partial void LogKept(string queueId, string holder, string primary);
+
     [LoggerMessage(4007, LogLevel.Warning, "Deliveries are suspended (Queue:Suspended): mail is queued, not delivered")]
     private partial void LogSuspended();
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Routing;
+using TransportGuard.Shadow;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
 
@@ -35,10 +36,21 @@ public sealed partial class QueueManager : BackgroundService
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly DeliveryMetrics _metrics;
+    private readonly ShadowStore _shadows;
+    private readonly DiscardNotices _notices;
+    private readonly PeerDirectory _peers;
+
+    /// <summary>Recovered messages whose shadow holder may have taken them over: held back until it says which
+    /// (takeover fencing, DESIGN.md section 3).</summary>
+    private readonly ConcurrentDictionary<string, string> _fenced = new(StringComparer.Ordinal);
 
     public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
-        IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time, ILogger<QueueManager> logger)
+        IOptions<QueueOptions> options, DeliveryMetrics metrics, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers,
+        TimeProvider time, ILogger<QueueManager> logger)
     {
+        _shadows = shadows;
+        _notices = notices;
+        _peers = peers;
         _metrics = metrics;
         metrics.Observe(this);
         _spool = spool;
@@ -65,6 +77,7 @@ public sealed partial class QueueManager : BackgroundService
             var resumed = 0;
             foreach (var message in Spool.Index.Messages)
             {
+                Recovered(message, Spool.Index.Progress(message.Envelope.QueueId));
                 Schedule(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId));
                 resumed++;
             }
@@ -94,12 +107,18 @@ public sealed partial class QueueManager : BackgroundService
         _activeSlots.Dispose();
     }
 
-    private void OnCommitted(SpooledMessage message) => _ready.Writer.TryWrite(message.Envelope.QueueId);
+    private void OnCommitted(SpooledMessage message)
+    {
+        if (message.Envelope.ShadowOf is { } shadow)
+            _shadows.Add(shadow, message.Envelope.QueueId); // a copy a primary sent us: held, not delivered
+        else
+            _ready.Writer.TryWrite(message.Envelope.QueueId);
+    }
 
     /// <summary>Puts a message where its progress says it belongs: held (nowhere), deferred, or ready.</summary>
     private void Schedule(string queueId, MessageProgress progress)
     {
-        if (progress.Held)
+        if (progress.Held || _fenced.ContainsKey(queueId) || !Spool.Index.TryGet(queueId, out var message) || !progress.Deliverable(message.Envelope))
             return;
         if (progress.NextAttemptAt is { } at && at > _time.GetUtcNow())
         {
@@ -153,7 +172,8 @@ public sealed partial class QueueManager : BackgroundService
             if (!Spool.Index.TryGet(queueId, out var message))
                 continue;
             var progress = Spool.Index.Progress(queueId);
-            if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId))
+            if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId)
+                || _fenced.ContainsKey(queueId) || !progress.Deliverable(message.Envelope))
                 continue;
             await _activeSlots.WaitAsync(stoppingToken);
             var attempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

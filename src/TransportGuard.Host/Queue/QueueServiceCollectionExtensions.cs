@@ -28,7 +28,7 @@ public static class QueueServiceCollectionExtensions
         services.AddSingleton<NextHopResolver>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton(sp => new MaildirDelivery(sp.GetRequiredService<SpoolService>(), HostName(sp)));
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SmtpDelivery>(sp, HostName(sp)));
+        services.AddSingleton<SmtpDelivery>();
         services.AddSingleton<DeliveryAgents>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BounceWriter>(sp, HostName(sp)));
         services.AddSingleton<QueueManager>();

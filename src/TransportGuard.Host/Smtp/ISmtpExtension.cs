@@ -16,7 +16,18 @@ public interface ISmtpExtension
     bool Accepts(string verb, SmtpSessionInfo session);
 
     ValueTask<SmtpReply> HandleAsync(ExtensionCommand command, SmtpSessionInfo session, CancellationToken cancellationToken);
+
+    /// <summary>MAIL parameters this extension lets the session take (e.g. XSHADOWOF from a peer that said XSHADOW).</summary>
+    IEnumerable<string> MailParameters(SmtpSessionInfo session) => [];
 }
 
-/// <summary>What an extension may know of the session it serves.</summary>
-public sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure);
+/// <summary>What an extension may know of the session it serves; <see cref="Items"/> lives as long as the session
+/// (reset by EHLO and STARTTLS), for what an extension verb establishes.</summary>
+public sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure, IDictionary<string, string> Items);
+
+/// <summary>Keys of <see cref="SmtpSessionInfo.Items"/> the engine itself reads.</summary>
+public static class SmtpSessionItems
+{
+    /// <summary>Set by XSHADOW: the client's node id; it holds a shadow of every message it sends in this session.</summary>
+    public const string ShadowHolder = "xshadow.holder";
+}

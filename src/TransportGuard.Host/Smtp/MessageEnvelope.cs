@@ -12,7 +12,9 @@ public sealed record MessageEnvelope(
     string ClientAddress,
     string HeloName,
     bool Secure,
-    DateTimeOffset ReceivedAt)
+    DateTimeOffset ReceivedAt,
+    string? ShadowHolder = null,
+    Spool.ShadowRef? ShadowOf = null)
 {
     public bool SmtpUtf8 => MailParameters.Contains("SMTPUTF8");
     public string Body => MailParameters["BODY"]?.ToUpperInvariant() ?? "7BIT";

@@ -23,7 +23,10 @@ public sealed record MessageProgress(
     DateTimeOffset? NextAttemptAt,
     bool Held,
     ImmutableDictionary<string, RecipientOutcome> Outcomes,
-    ImmutableHashSet<string> Reported)
+    ImmutableHashSet<string> Reported,
+    ShadowRef? Shadow = null,
+    bool Owned = false,
+    bool AwaitingDiscard = false)
 {
     public static readonly MessageProgress Initial = new(0, 0, null, false,
         ImmutableDictionary.Create<string, RecipientOutcome>(StringComparer.OrdinalIgnoreCase),
@@ -47,6 +50,10 @@ public sealed record MessageProgress(
     }
 
     public bool IsDone(string recipient) => Outcomes.ContainsKey(recipient);
+
+    /// <summary>Whether the queue delivers this message: not a shadow someone else is responsible for (unless we
+    /// took it over), not delivered already and only waiting for its holder's acknowledgement.</summary>
+    public bool Deliverable(SpooledEnvelope envelope) => !AwaitingDiscard && Shadow is null && (envelope.ShadowOf is null || Owned);
 
     /// <summary>Failed recipients no delivery status notification has covered yet.</summary>
     public IEnumerable<RecipientOutcome> Unreported =>

@@ -23,11 +23,14 @@ public sealed record SpoolStateChange(
     DateTimeOffset? NextAttemptAt = null,
     bool Held = false,
     IReadOnlyList<RecipientOutcome>? Outcomes = null,
-    IReadOnlyList<string>? Reported = null)
+    IReadOnlyList<string>? Reported = null,
+    ShadowRef? Shadow = null,
+    bool Owned = false,
+    bool AwaitingDiscard = false)
 {
     public static SpoolStateChange Of(string queueId, MessageProgress progress, IEnumerable<RecipientOutcome> outcomes, IEnumerable<string> reported, string reason) =>
         new(queueId, SpoolState.Progress, reason, progress.Revision, progress.Attempts, progress.NextAttemptAt, progress.Held,
-            [.. outcomes], [.. reported]);
+            [.. outcomes], [.. reported], progress.Shadow, progress.Owned, progress.AwaitingDiscard);
 
     public MessageProgress ToProgress() =>
         MessageProgress.Initial.WithOutcomes(Outcomes ?? []) with
@@ -36,6 +39,9 @@ public sealed record SpoolStateChange(
             Attempts = Attempts,
             NextAttemptAt = NextAttemptAt,
             Held = Held,
+            Shadow = Shadow,
+            Owned = Owned,
+            AwaitingDiscard = AwaitingDiscard,
             Reported = MessageProgress.Initial.Reported.Union(Reported ?? []),
         };
 

@@ -9,6 +9,10 @@ public sealed record SpooledRecipient(string Address, string Parameters);
 /// that recovery knows those are reported even if the crash came before the original was finished.</summary>
 public sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
 
+/// <summary>A shadow: our copy of a message that <paramref name="Primary"/> holds as <paramref name="PrimaryQueueId"/>
+/// and is responsible for delivering (DESIGN.md section 3).</summary>
+public sealed record ShadowRef(string Primary, string PrimaryQueueId, DateTimeOffset Since);
+
 /// <summary>
 /// A message as the spool knows it: the SMTP envelope plus where its content lies in the log (chunk addresses
 /// in order), its length and its SHA-256, so that any copy can be checked before it is delivered.
@@ -25,13 +29,15 @@ public sealed record SpooledEnvelope(
     IReadOnlyList<long> Chunks,
     long Length,
     string Sha256,
-    BounceOf? Bounce = null)
+    BounceOf? Bounce = null,
+    string? ShadowHolder = null,
+    ShadowRef? ShadowOf = null)
 {
     public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
         new(queueId, envelope.ReversePath,
             [.. envelope.Recipients.Select(r => new SpooledRecipient(r.Address, r.Parameters.ToWire().Trim()))],
             envelope.MailParameters.ToWire().Trim(), envelope.ClientAddress, envelope.HeloName, envelope.Secure,
-            envelope.ReceivedAt, chunks, length, sha256);
+            envelope.ReceivedAt, chunks, length, sha256, null, envelope.ShadowHolder, envelope.ShadowOf);
 
     public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpooledEnvelope));
 

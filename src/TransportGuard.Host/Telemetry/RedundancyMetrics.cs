@@ -17,6 +17,8 @@ public sealed class RedundancyMetrics(MetricsRegistry metrics)
     public Counter DiscardNotices { get; } = metrics.Factory.CreateCounter("transportguard_shadow_discard_notices_total", "Discard notices received for shadows we held.");
     public Counter AcceptedWithoutRedundancy { get; } = metrics.Factory.CreateCounter("transportguard_messages_accepted_without_redundancy_total",
         "Messages acknowledged with 250 although no peer took a shadow copy.");
+    public Counter AutoDiscarded { get; } = metrics.Factory.CreateCounter("transportguard_shadow_auto_discarded_total",
+        "Shadows dropped after ShadowMessageAutoDiscardInterval without a discard notice from their primary.");
     public Gauge SafetyNetMessages { get; } = metrics.Factory.CreateGauge("transportguard_safetynet_messages", "Delivered messages held in the Safety Net.");
     public Counter SafetyNetResubmitted { get; } = metrics.Factory.CreateCounter("transportguard_safetynet_resubmitted_total", "Messages resubmitted from the Safety Net.");
     public Counter DuplicatesSuppressed { get; } = metrics.Factory.CreateCounter("transportguard_duplicates_suppressed_total", "Messages not delivered because they were delivered before.");

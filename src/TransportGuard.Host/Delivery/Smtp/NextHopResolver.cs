@@ -13,7 +13,7 @@ public sealed record NextHopTarget(string Name, IPEndPoint EndPoint);
 public sealed record NextHops(IReadOnlyList<NextHopTarget> Targets, string Status = "", string Reason = "", bool Permanent = false);
 
 /// <summary>Turns a route into endpoints: smart hosts in the order configured, or the domain's MX hosts.</summary>
-public sealed partial class NextHopResolver(MxResolver mx, ILogger<NextHopResolver> logger)
+public sealed partial class NextHopResolver(MxResolver mx, Shadow.PeerDirectory peers, ILogger<NextHopResolver> logger)
 {
     public async Task<NextHops> ResolveAsync(Route route, string destination, CancellationToken cancellationToken)
     {
@@ -25,7 +25,9 @@ public sealed partial class NextHopResolver(MxResolver mx, ILogger<NextHopResolv
         };
         if (hops.Targets.Count == 0)
             LogUnresolved(destination, hops.Status, hops.Reason);
-        return hops;
+        // A peer declared down (its shadows taken over) is skipped while another host remains (DESIGN.md section 3).
+        var alive = hops.Targets.Where(t => !peers.IsDownEndpoint(t.EndPoint)).ToList();
+        return alive.Count > 0 && alive.Count < hops.Targets.Count ? hops with { Targets = alive } : hops;
     }
 
     private static async Task<NextHops> SmartHostsAsync(SmartHostRoute route, CancellationToken cancellationToken)

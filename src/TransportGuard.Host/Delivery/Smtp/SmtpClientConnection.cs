@@ -50,13 +50,17 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     public bool Reusable { get; set; } = true;
 
     /// <summary>Connects and runs the opening; a refusal or failure comes back as <see cref="SmtpOpenException"/>.</summary>
-    public static async Task<SmtpClientConnection> OpenAsync(string hostName, IPEndPoint endPoint, string heloName, TlsMode tls,
+    public static async Task<SmtpClientConnection> OpenAsync(string hostName, IPEndPoint endPoint, SmtpClientProfile profile, TlsMode tls,
         SmtpClientTimeouts timeouts, TimeProvider time, CancellationToken cancellationToken)
     {
         var remote = $"{hostName}[{endPoint.Address}]:{endPoint.Port}";
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            // Postfix smtp_bind_address: peers know each other by the address their connections come from.
+            if (profile.SourceAddress is { } source && source.AddressFamily == endPoint.AddressFamily
+                && IPAddress.IsLoopback(source) == IPAddress.IsLoopback(endPoint.Address))
+                socket.Bind(new IPEndPoint(source, 0));
             using (var connect = new Deadline(time, timeouts.Connect, cancellationToken))
                 await socket.ConnectAsync(endPoint, connect.Token);
         }
@@ -73,7 +77,8 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         var connection = new SmtpClientConnection(new NetworkStream(socket, ownsSocket: true), remote, time, time.GetUtcNow());
         try
         {
-            await connection.OpenSessionAsync(hostName, heloName, tls, timeouts, cancellationToken);
+            await connection.OpenSessionAsync(hostName, profile.HeloName, tls, timeouts, cancellationToken);
+            await connection.OfferShadowAsync(profile.ShadowNodeId, timeouts, cancellationToken);
             return connection;
         }
         catch
@@ -106,6 +111,19 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
         await StartTlsAsync(hostName, tls, cancellationToken);
         await HelloAsync(heloName, timeouts, cancellationToken); // RFC 3207 4.2: forget what was learned before TLS
+    }
+
+    /// <summary>The next hop's node id when it took our XSHADOW: we keep a shadow of what we send it (DESIGN.md 3).</summary>
+    public string? PrimaryNode { get; private set; }
+
+    /// <summary>A next hop that offers XSHADOW is a peer: tell it we hold shadows of what we send in this session.</summary>
+    private async Task OfferShadowAsync(string? nodeId, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
+    {
+        if (nodeId is null || !Capabilities.Has("XSHADOW"))
+            return;
+        var reply = await CommandAsync($"XSHADOW {nodeId}", timeouts.Command, cancellationToken);
+        if (reply.Code == 250 && reply.Lines[0].Split(' ')[0] is { Length: > 0 } primary)
+            PrimaryNode = primary;
     }
 
     /// <summary>EHLO, falling back to HELO when a pre-ESMTP next hop refuses it (RFC 5321 3.2).</summary>
@@ -255,6 +273,10 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 }
 
 public sealed record SmtpClientTimeouts(TimeSpan Connect, TimeSpan Command, TimeSpan Data);
+
+/// <summary>How we present ourselves as a client: EHLO name, source address, and the node id we offer XSHADOW with
+/// (null: never shadow).</summary>
+public sealed record SmtpClientProfile(string HeloName, IPAddress? SourceAddress = null, string? ShadowNodeId = null);
 
 /// <summary>A next hop could not be reached or refused the session before any transaction: try the next host.</summary>
 public sealed class SmtpOpenException : IOException

@@ -11,7 +11,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// pipelined transaction on a pooled or new connection.
 /// </summary>
 public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool pool, NextHopResolver resolver,
-    IOptions<DeliveryOptions> options, string heloName, TimeProvider time, ILogger<SmtpDelivery> logger) : IDeliveryAgent
+    IOptions<DeliveryOptions> options, SmtpClientProfile profile, TimeProvider time, ILogger<SmtpDelivery> logger) : IDeliveryAgent
 {
     private readonly SmtpClientTimeouts _timeouts = new(options.Value.ConnectTimeout, options.Value.CommandTimeout, options.Value.DataTimeout);
 
@@ -73,12 +73,12 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
     {
         try
         {
-            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, heloName, tls, _timeouts, time, cancellationToken);
+            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, profile, tls, _timeouts, time, cancellationToken);
         }
         catch (SmtpOpenException ex) when (ex.TlsFailed && tls == TlsMode.May)
         {
             // Opportunistic TLS that fails its handshake falls back to a plaintext session, as Postfix's "may" does.
-            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, heloName, TlsMode.None, _timeouts, time, cancellationToken);
+            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, profile, TlsMode.None, _timeouts, time, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException)
         {

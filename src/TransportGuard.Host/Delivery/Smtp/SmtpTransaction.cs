@@ -76,8 +76,11 @@ public static class SmtpTransaction
         var final = bdat
             ? await SendBdatAsync(connection, envelope, spool, pipelined, timeouts, cancellationToken)
             : await SendDataAsync(connection, envelope, spool, data, timeouts, cancellationToken);
+        var primary = connection.PrimaryNode is { } node && final.IsPositive
+            ? new ShadowRef(node, final.Lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], DateTimeOffset.UtcNow)
+            : null;
         foreach (var recipient in accepted)
-            results[recipient] = RecipientResult.FromReply(recipient, final, connection.Remote);
+            results[recipient] = RecipientResult.FromReply(recipient, final, connection.Remote) with { Primary = primary };
         connection.Transactions++;
         connection.Reusable = final.Code != 421;
         return [.. recipients.Select(r => results[r])];

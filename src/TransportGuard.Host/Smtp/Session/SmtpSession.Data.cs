@@ -68,8 +68,9 @@ public sealed partial class SmtpSession
         }
         try
         {
+            var now = _services.Time.GetUtcNow();
             var envelope = new MessageEnvelope(transaction.ReversePath, transaction.Recipients, transaction.Parameters,
-                ClientIp, _heloName, _connection.IsSecure, _services.Time.GetUtcNow());
+                ClientIp, _heloName, _connection.IsSecure, now, ShadowHolderOf(transaction), ShadowCopyOf(transaction, now));
             transaction.Writer = await _services.Sink.OpenAsync(envelope, CancellationToken.None);
             var received = ReceivedHeader.Build(_heloName, ClientIp, HostName, _esmtp, _connection.IsSecure,
                 transaction.SmtpUtf8, transaction.Writer.QueueId, transaction.Recipients, envelope.ReceivedAt);

@@ -39,7 +39,7 @@ public sealed partial class SmtpSession
     {
         foreach (var (keyword, _) in mail.Parameters.Items)
         {
-            if (!KnownMailParameters.Contains(keyword))
+            if (!KnownMailParameters.Contains(keyword) && !_services.Extensions.Any(e => e.MailParameters(Info).Contains(keyword, StringComparer.OrdinalIgnoreCase)))
                 return SmtpReplies.BadParameter($"Error: unsupported MAIL parameter {keyword}");
             if (!_esmtp)
                 return SmtpReplies.BadParameter("Error: MAIL parameters need EHLO");

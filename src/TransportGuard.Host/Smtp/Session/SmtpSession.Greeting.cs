@@ -4,7 +4,9 @@ namespace TransportGuard.Smtp.Session;
 
 public sealed partial class SmtpSession
 {
-    private SmtpSessionInfo Info => new(Id, _connection.RemoteEndPoint, _heloName, _connection.IsSecure);
+    private readonly Dictionary<string, string> _items = new(StringComparer.Ordinal);
+
+    private SmtpSessionInfo Info => new(Id, _connection.RemoteEndPoint, _heloName, _connection.IsSecure, _items);
 
     private bool TlsOffered => !_connection.IsSecure && _services.Tls.Certificate is not null;
 
@@ -42,6 +44,7 @@ public sealed partial class SmtpSession
         await ResetTransactionAsync();
         _heloName = domain;
         _esmtp = esmtp;
+        _items.Clear(); // what XSHADOW established lasts until the next greeting
         _state = SessionState.Greeted;
     }
 
@@ -87,6 +90,7 @@ public sealed partial class SmtpSession
         await ResetTransactionAsync();
         _heloName = "";
         _esmtp = false;
+        _items.Clear();
         _state = SessionState.Connected;
         LogTlsStarted(Id);
     }

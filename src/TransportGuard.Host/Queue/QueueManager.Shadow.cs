@@ -1,0 +1,101 @@
+using TransportGuard.Delivery;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Queue;
+
+/// <summary>What shadow redundancy (DESIGN.md section 3) asks of the queue: keep delivered messages someone still
+/// needs an answer about, take over a dead primary's shadows, and hold recovered messages until fencing says.</summary>
+public sealed partial class QueueManager
+{
+    /// <summary>Indexes what a recovered message means for redundancy, before it is scheduled.</summary>
+    private void Recovered(SpooledMessage message, MessageProgress progress)
+    {
+        var envelope = message.Envelope;
+        if ((envelope.ShadowOf ?? progress.Shadow) is { } shadow && !progress.Owned)
+            _shadows.Add(shadow, envelope.QueueId);
+        if (envelope.ShadowHolder is { } holder && _peers.ById(holder) is not null)
+        {
+            if (progress.AwaitingDiscard)
+                _notices.Add(holder, envelope.QueueId);
+            else if (envelope.ShadowOf is null)
+                _fenced[envelope.QueueId] = holder; // the holder may have taken it over while we were down
+        }
+    }
+
+    /// <summary>
+    /// Every recipient delivered. Usually that is the end (one Finished record); but a message a peer shadows stays
+    /// until that peer acknowledges our discard notice, one we handed to a shadowing next hop stays as our shadow of
+    /// it, and one we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
+    /// </summary>
+    private async Task DeliveredAsync(SpooledEnvelope envelope, MessageProgress progress, List<RecipientResult> results)
+    {
+        var holder = envelope.ShadowHolder is { } h && _peers.ById(h) is not null ? h : null;
+        var primary = progress.Owned ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
+        if (holder is null && primary is null && !progress.Owned)
+        {
+            await FinishAsync(envelope, progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed));
+            return;
+        }
+        var now = _time.GetUtcNow();
+        var outcomes = results.Select(r => new RecipientOutcome(r.Recipient, RecipientStatus.Delivered, r.Status, r.Diagnostic, r.RemoteMta, now)).ToList();
+        var recorded = await Spool.RecordProgressAsync(envelope.QueueId, p => p.WithOutcomes(outcomes) with
+        {
+            NextAttemptAt = null,
+            AwaitingDiscard = holder is not null || p.Owned,
+            Shadow = primary is null ? p.Shadow : primary with { Since = now },
+        }, primary is not null ? $"delivered; shadowed for {primary.Primary}" : "delivered; kept for its shadow holder");
+        if (recorded is null)
+            return;
+        if (holder is not null)
+            _notices.Add(holder, envelope.QueueId);
+        if (primary is not null)
+            _shadows.Add(recorded.Shadow!, envelope.QueueId);
+        LogKept(envelope.QueueId, holder ?? "-", primary?.Primary ?? "-");
+    }
+
+    /// <summary>
+    /// A hold on a delivered message ends: its primary discarded our shadow (<paramref name="shadowDiscarded"/>), or
+    /// its holder acknowledged our discard notice. With neither left, the message is finished.
+    /// </summary>
+    public async Task ReleaseAsync(string queueId, bool shadowDiscarded, string reason)
+    {
+        if (!Spool.Index.TryGet(queueId, out var message))
+            return;
+        var progress = Spool.Index.Progress(queueId);
+        var stillShadow = !shadowDiscarded && (progress.Shadow is not null || message.Envelope.ShadowOf is not null) && !progress.Owned;
+        var stillAwaiting = shadowDiscarded && progress.AwaitingDiscard;
+        if (stillShadow || stillAwaiting)
+            await Spool.RecordProgressAsync(queueId, p => shadowDiscarded ? p with { Shadow = null } : p with { AwaitingDiscard = false }, reason);
+        else
+            await Spool.MarkFinishedAsync(queueId, reason);
+    }
+
+    /// <summary>Takes over a shadow whose primary is down: it becomes ours to deliver, routed around the dead node.</summary>
+    public async Task TakeOverAsync(string queueId, string primary)
+    {
+        var progress = await Spool.RecordProgressAsync(queueId, p => p with { Owned = true, NextAttemptAt = null }, $"taken over from {primary}");
+        if (progress is not null)
+            Schedule(queueId, progress);
+    }
+
+    /// <summary>Fenced messages by holder, for the fencing queries.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> FencedByHolder() =>
+        _fenced.GroupBy(f => f.Value).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(f => f.Key)]);
+
+    /// <summary>
+    /// The holder answered (or could not be reached in time, <paramref name="takenOver"/> null): drop what it took
+    /// over, deliver the rest.
+    /// </summary>
+    public async Task ResolveFenceAsync(string holder, IReadOnlySet<string>? takenOver)
+    {
+        foreach (var (queueId, fencedFor) in _fenced.ToList())
+        {
+            if (fencedFor != holder || !_fenced.TryRemove(queueId, out _))
+                continue;
+            if (takenOver?.Contains(queueId) == true)
+                await Spool.MarkFinishedAsync(queueId, $"taken over by {holder} while this node was down");
+            else
+                Schedule(queueId, Spool.Index.Progress(queueId));
+        }
+    }
+}

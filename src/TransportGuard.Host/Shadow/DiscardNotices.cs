@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// The primary's discard notices (DESIGN.md section 3): messages a holder shadows that we have delivered. They stay
+/// in the spool, marked delivered-awaiting-discard, until the holder acknowledges the batch that carried their ids,
+/// so a lost reply neither leaks a shadow (the ids are sent again) nor loses a notice across a restart (the spool
+/// has them). Batch tokens are per holder and only ever increase within a process.
+/// </summary>
+public sealed class DiscardNotices
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Token, string[] Ids)> _sent = new(StringComparer.Ordinal);
+    private long _tokens;
+
+    public const int MaxBatch = 500;
+
+    /// <summary>A message for <paramref name="holder"/> is delivered: its notice is owed.</summary>
+    public void Add(string holder, string queueId) => _pending.GetOrAdd(holder, _ => new(StringComparer.Ordinal))[queueId] = 0;
+
+    public int Count(string holder) => _pending.TryGetValue(holder, out var ids) ? ids.Count : 0;
+
+    /// <summary>
+    /// One heartbeat: <paramref name="ack"/> confirms the batch last sent to this holder (its ids are returned in
+    /// <c>Acknowledged</c> for the caller to forget durably); the reply is a new batch of what is still owed.
+    /// </summary>
+    public (IReadOnlyList<string> Acknowledged, long Token, IReadOnlyList<string> Batch) Query(string holder, long ack)
+    {
+        var pending = _pending.GetOrAdd(holder, _ => new(StringComparer.Ordinal));
+        IReadOnlyList<string> acknowledged = [];
+        if (_sent.TryGetValue(holder, out var last) && last.Token == ack)
+        {
+            acknowledged = last.Ids;
+            foreach (var id in last.Ids)
+                pending.TryRemove(id, out _);
+        }
+        var batch = pending.Keys.Take(MaxBatch).ToArray();
+        var token = Interlocked.Increment(ref _tokens);
+        _sent[holder] = (token, batch);
+        return (acknowledged, token, batch);
+    }
+}

@@ -1,0 +1,90 @@
+namespace TransportGuard.Shadow;
+
+/// <summary>What a primary answered to XQUERYDISCARD.</summary>
+public sealed record DiscardReply(string Incarnation, long Batch, IReadOnlyList<string> Discard);
+
+/// <summary>The holder's line to one primary. Throws when the query fails (connect, timeout, 4xx/5xx, garbage).</summary>
+public interface IHeartbeatTransport : IAsyncDisposable
+{
+    Task<DiscardReply> QueryAsync(long ack, CancellationToken cancellationToken);
+
+    /// <summary>Drops the connection after a failure, so the next beat starts a fresh one.</summary>
+    ValueTask ResetAsync();
+}
+
+/// <summary>What a heartbeat loop tells its owner.</summary>
+public interface IHeartbeatListener
+{
+    /// <summary>Whether we hold anything for this primary; with nothing to watch the loop does not beat.</summary>
+    bool HasShadows(string primary);
+
+    /// <summary>The primary delivered these (its queue ids): forget the shadows durably before the batch is acknowledged.</summary>
+    Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds);
+
+    Task TakeOverAsync(string primary, string reason);
+
+    void Beat(string primary, TimeSpan roundTrip, bool failed);
+}
+
+/// <summary>
+/// XQUERYDISCARD every <see cref="ShadowOptions.ShadowHeartbeatFrequency"/> (DESIGN.md section 3). A query that
+/// fails or takes longer than one interval counts as failed; <see cref="ShadowOptions.ShadowHeartbeatRetryCount"/>
+/// failures in a row declare the primary down and take its shadows over, once. A changed spool incarnation means
+/// the primary lost its queue: takeover at once. A batch is acknowledged only on the query after its discards are
+/// durable, so a lost reply costs a repeat, never a shadow.
+/// </summary>
+public sealed class HeartbeatLoop(string primary, IHeartbeatTransport transport, IHeartbeatListener listener, ShadowOptions options, TimeProvider time)
+{
+    private long _ack;
+    private string? _incarnation;
+
+    public int ConsecutiveFailures { get; private set; }
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ShadowHeartbeatFrequency, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (!listener.HasShadows(primary))
+            {
+                ConsecutiveFailures = 0;
+                continue;
+            }
+            await BeatAsync(stoppingToken);
+        }
+    }
+
+    /// <summary>One heartbeat (public for tests that drive beats one by one).</summary>
+    public async Task BeatAsync(CancellationToken stoppingToken)
+    {
+        var started = time.GetTimestamp();
+        DiscardReply reply;
+        try
+        {
+            using var deadline = new CancellationTokenSource(options.ShadowHeartbeatFrequency, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
+            reply = await transport.QueryAsync(_ack, linked.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            listener.Beat(primary, time.GetElapsedTime(started), failed: true);
+            await transport.ResetAsync();
+            if (++ConsecutiveFailures == options.ShadowHeartbeatRetryCount)
+                await listener.TakeOverAsync(primary, $"no answer to {ConsecutiveFailures} heartbeats ({ex.Message})");
+            return;
+        }
+        listener.Beat(primary, time.GetElapsedTime(started), failed: false);
+        ConsecutiveFailures = 0;
+        if (_incarnation is not null && reply.Incarnation != _incarnation)
+        {
+            _incarnation = reply.Incarnation;
+            _ack = 0;
+            await listener.TakeOverAsync(primary, "its spool incarnation changed: it lost its queue");
+            return;
+        }
+        _incarnation = reply.Incarnation;
+        if (reply.Discard.Count > 0)
+            await listener.DiscardAsync(primary, reply.Discard);
+        _ack = reply.Batch;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using TransportGuard.Smtp;
+using TransportGuard.Smtp.Protocol;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// The inter-node verbs (DESIGN.md section 3, docs/protocol.md), offered only to configured peers, and only on
+/// connections from their addresses: to anyone else XSHADOW is not advertised and the verbs are unknown commands
+/// (500 5.5.1), which the session logs.
+/// </summary>
+public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, SpoolService spool,
+    Queue.QueueManager queue, ILogger<ShadowExtension> logger) : ISmtpExtension
+{
+    private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
+
+    public IEnumerable<string> EhloKeywords(SmtpSessionInfo session) => IsPeer(session) ? ["XSHADOW"] : [];
+
+    public bool Accepts(string verb, SmtpSessionInfo session) => IsPeer(session) && Verbs.Contains(verb);
+
+    /// <summary>A peer that said XSHADOW may send shadow copies (MAIL ... XSHADOWOF=primary:queue-id).</summary>
+    public IEnumerable<string> MailParameters(SmtpSessionInfo session) =>
+        IsPeer(session) && session.Items.ContainsKey(SmtpSessionItems.ShadowHolder) ? [TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter] : [];
+
+    public async ValueTask<SmtpReply> HandleAsync(ExtensionCommand command, SmtpSessionInfo session, CancellationToken cancellationToken)
+    {
+        var peer = peers.ByAddress(session.Remote.Address)!;
+        var args = command.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (args.Length == 0 || args[0] != peer.Id)
+            return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack>" : ">")} (this address belongs to {peer.Id})");
+        switch (command.Name)
+        {
+            case "XSHADOW":
+                session.Items[SmtpSessionItems.ShadowHolder] = peer.Id;
+                return new SmtpReply(250, null, identity.NodeId);
+            case "XQUERYDISCARD" or "XQDISCARD":
+                var ack = args.Length > 1 && long.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+                return await DiscardAsync(peer.Id, ack);
+            default:
+                return await TakenAsync(peer.Id);
+        }
+    }
+
+    /// <summary>XQUERYDISCARD: forget the acknowledged batch for good, then send what is still owed.</summary>
+    private async Task<SmtpReply> DiscardAsync(string holder, long ack)
+    {
+        var (acknowledged, token, batch) = notices.Query(holder, ack);
+        foreach (var id in acknowledged)
+            await queue.ReleaseAsync(id, shadowDiscarded: false, $"discard acknowledged by {holder}");
+        var lines = new List<string> { $"INCARNATION {identity.IncarnationId}", $"BATCH {token.ToString(CultureInfo.InvariantCulture)}" };
+        lines.AddRange(batch.Chunk(20).Select(ids => "DISCARD " + string.Join(' ', ids)));
+        lines.Add($"{batch.Count} discard notice(s)");
+        return new SmtpReply(250, null, lines);
+    }
+
+    /// <summary>
+    /// XQUERYTAKEN, asked by a restarted primary: which of its messages we took over. Taken-over messages we have
+    /// delivered were kept for this question and are forgotten once it is answered.
+    /// </summary>
+    private async Task<SmtpReply> TakenAsync(string primary)
+    {
+        var taken = new List<string>();
+        foreach (var message in spool.Spool.Index.Messages)
+        {
+            var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
+            if ((message.Envelope.ShadowOf ?? progress.Shadow) is { } shadow && shadow.Primary == primary && progress.Owned)
+            {
+                taken.Add(shadow.PrimaryQueueId);
+                if (progress.AwaitingDiscard)
+                    await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"takeover reported to {primary}");
+            }
+        }
+        LogTakenReported(primary, taken.Count);
+        var lines = taken.Chunk(20).Select(ids => "TAKEN " + string.Join(' ', ids)).ToList();
+        lines.Add($"{taken.Count} message(s) taken over");
+        return new SmtpReply(250, null, lines);
+    }
+
+    private bool IsPeer(SmtpSessionInfo session) => peers.ByAddress(session.Remote.Address) is not null;
+
+    [LoggerMessage(5001, LogLevel.Information, "Told restarted primary {Primary} that {Count} of its message(s) were taken over here")]
+    private partial void LogTakenReported(string primary, int count);
+}

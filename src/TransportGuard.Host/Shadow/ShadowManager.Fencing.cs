@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using TransportGuard.Delivery.Routing;
+using TransportGuard.Delivery.Smtp;
+
+namespace TransportGuard.Shadow;
+
+public sealed partial class ShadowManager
+{
+    /// <summary>
+    /// Takeover fencing (DESIGN.md section 3): recovered messages that a holder shadows wait until that holder says
+    /// which of them it took over while we were down; those are dropped, the rest delivered. A holder that cannot be
+    /// reached within <see cref="ShadowOptions.FencingTimeout"/> gets no say: we deliver, and duplicate detection
+    /// covers what it may also have delivered.
+    /// </summary>
+    private async Task FenceAsync(CancellationToken stoppingToken)
+    {
+        var fenced = _queue.FencedByHolder();
+        await Task.WhenAll(fenced.Select(f => FenceHolderAsync(f.Key, f.Value.Count, stoppingToken)));
+    }
+
+    private async Task FenceHolderAsync(string holder, int count, CancellationToken stoppingToken)
+    {
+        LogFencing(count, holder);
+        var deadline = _time.GetUtcNow() + _options.FencingTimeout;
+        while (_time.GetUtcNow() < deadline)
+        {
+            try
+            {
+                var taken = await AskTakenAsync(_peers.ById(holder)!, stoppingToken);
+                await _queue.ResolveFenceAsync(holder, taken);
+                LogFenced(holder, taken.Count, count);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.ShadowHeartbeatFrequency, _time, stoppingToken);
+            }
+        }
+        LogFenceTimeout(holder, count);
+        await _queue.ResolveFenceAsync(holder, null);
+    }
+
+    private async Task<IReadOnlySet<string>> AskTakenAsync(Peer holder, CancellationToken stoppingToken)
+    {
+        var timeouts = new SmtpClientTimeouts(_options.FencingTimeout, _options.FencingTimeout, _options.FencingTimeout);
+        await using var connection = await SmtpClientConnection.OpenAsync(holder.Id, holder.EndPoint, _profile with { ShadowNodeId = null },
+            TlsMode.None, timeouts, _time, stoppingToken);
+        var reply = await connection.CommandAsync($"XQUERYTAKEN {_profile.ShadowNodeId}", _options.FencingTimeout, stoppingToken);
+        if (reply.Code != 250)
+            throw new IOException($"{holder.Id} answered XQUERYTAKEN with {reply}");
+        return reply.Lines.Where(l => l.StartsWith("TAKEN ", StringComparison.Ordinal))
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    [LoggerMessage(5110, LogLevel.Information, "Holding {Count} recovered message(s) until shadow holder {Holder} says which it took over")]
+    private partial void LogFencing(int count, string holder);
+
+    [LoggerMessage(5111, LogLevel.Information, "Shadow holder {Holder} took over {Taken} of {Count} recovered message(s); those are dropped, the rest delivered")]
+    private partial void LogFenced(string holder, int taken, int count);
+
+    [LoggerMessage(5112, LogLevel.Warning, "Shadow holder {Holder} did not answer within the fencing timeout: delivering {Count} recovered message(s)")]
+    private partial void LogFenceTimeout(string holder, int count);
+}

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TransportGuard.Delivery.Smtp;
+using TransportGuard.Queue;
+using TransportGuard.Spool;
+using TransportGuard.Telemetry;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// The holder's side of shadow redundancy (DESIGN.md section 3): a heartbeat loop per peer, discards, takeovers and
+/// the auto-discard of shadows nobody ever answers for; and, as a primary after a restart, the fencing questions
+/// to its holders.
+/// </summary>
+public sealed partial class ShadowManager : BackgroundService, IHeartbeatListener
+{
+    private readonly PeerDirectory _peers;
+    private readonly ShadowStore _store;
+    private readonly QueueManager _queue;
+    private readonly SpoolService _spool;
+    private readonly SmtpClientProfile _profile;
+    private readonly ShadowOptions _options;
+    private readonly RedundancyMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ShadowManager> _logger;
+
+    public ShadowManager(PeerDirectory peers, ShadowStore store, QueueManager queue, SpoolService spool, SmtpClientProfile profile,
+        IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
+    {
+        (_peers, _store, _queue, _spool, _profile, _options, _metrics, _time, _logger) = (peers, store, queue, spool, profile, options.Value, metrics, time, logger);
+        registry.BeforeCollect(() =>
+        {
+            foreach (var peer in peers.Peers)
+                metrics.ShadowMessages.WithLabels(peer.Id).Set(store.Count(peer.Id));
+        });
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_peers.Peers.Count == 0)
+            return;
+        var loops = _peers.Peers.Select(peer => RunLoopAsync(peer, stoppingToken)).ToList();
+        loops.Add(FenceAsync(stoppingToken));
+        loops.Add(AutoDiscardAsync(stoppingToken));
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RunLoopAsync(Peer peer, CancellationToken stoppingToken)
+    {
+        await using var transport = new SmtpHeartbeatTransport(peer, _profile, _options.ShadowHeartbeatFrequency, _time);
+        await new HeartbeatLoop(peer.Id, transport, this, _options, _time).RunAsync(stoppingToken);
+    }
+
+    public bool HasShadows(string primary) => _store.Count(primary) > 0;
+
+    public async Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds)
+    {
+        foreach (var primaryQueueId in primaryQueueIds)
+        {
+            if (!_store.TryRemove(primary, primaryQueueId, out var local))
+                continue; // already gone (a repeat after a lost reply, or never ours)
+            await _queue.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");
+            _metrics.DiscardNotices.Inc();
+        }
+    }
+
+    public async Task TakeOverAsync(string primary, string reason)
+    {
+        _peers.MarkDown(primary);
+        _metrics.Takeovers.WithLabels(primary).Inc();
+        var shadows = _store.TakeAll(primary);
+        LogTakeover(primary, reason, shadows.Count);
+        foreach (var (_, local) in shadows)
+            await _queue.TakeOverAsync(local, primary);
+    }
+
+    public void Beat(string primary, TimeSpan roundTrip, bool failed)
+    {
+        if (failed)
+        {
+            _metrics.HeartbeatFailures.WithLabels(primary).Inc();
+            return;
+        }
+        _metrics.HeartbeatDuration.WithLabels(primary).Observe(roundTrip.TotalSeconds);
+        if (_peers.IsDown(primary))
+        {
+            _peers.MarkUp(primary);
+            LogPeerBack(primary);
+        }
+    }
+
+    /// <summary>Drops shadows whose primary never sent a discard notice within the interval (Exchange's
+    /// ShadowMessageAutoDiscardInterval), and taken-over messages their old primary never asked about.</summary>
+    private async Task AutoDiscardAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, _options.ShadowMessageAutoDiscardInterval.TotalSeconds / 10))), _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var cutoff = _time.GetUtcNow() - _options.ShadowMessageAutoDiscardInterval;
+            foreach (var message in _spool.Spool.Index.Messages)
+            {
+                var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
+                if ((message.Envelope.ShadowOf ?? progress.Shadow) is not { } shadow || shadow.Since > cutoff || (progress.Owned && !progress.AwaitingDiscard))
+                    continue;
+                _store.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
+                await _spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");
+                _metrics.AutoDiscarded.Inc();
+                LogAutoDiscarded(message.Envelope.QueueId, shadow.Primary);
+            }
+        }
+    }
+
+    [LoggerMessage(5100, LogLevel.Warning, "Peer {Primary} is down ({Reason}): taking over {Count} shadow message(s)")]
+    private partial void LogTakeover(string primary, string reason, int count);
+
+    [LoggerMessage(5101, LogLevel.Information, "Peer {Primary} answers heartbeats again")]
+    private partial void LogPeerBack(string primary);
+
+    [LoggerMessage(5102, LogLevel.Warning, "{QueueId}: shadow of {Primary} auto-discarded after ShadowMessageAutoDiscardInterval without a discard notice")]
+    private partial void LogAutoDiscarded(string queueId, string primary);
+}

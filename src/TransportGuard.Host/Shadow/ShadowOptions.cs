@@ -1,0 +1,70 @@
+using TransportGuard.Configuration;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// Node identity and shadow redundancy (configuration section "Shadow"; DESIGN.md section 3). Option names follow
+/// Exchange's where the meaning is the same.
+/// </summary>
+public sealed class ShadowOptions : IValidatable
+{
+    public const string Section = "Shadow";
+
+    /// <summary>This node's id among its peers (<c>--node-id</c>); the machine name by default.</summary>
+    public string NodeId { get; set; } = System.Net.Dns.GetHostName();
+
+    /// <summary>Peers as ID@HOST:PORT (<c>--peer</c>, repeatable). Only these may use XSHADOW and XQUERYDISCARD, and
+    /// only their addresses: a connection from anywhere else is told the verbs do not exist.</summary>
+    public string[]? Peers { get; set; }
+
+    /// <summary>How often a holder asks each primary for discard notices (Exchange's default is minutes; ours is
+    /// 300 ms because failover in about a second is the point, DESIGN.md section 3).</summary>
+    public TimeSpan ShadowHeartbeatFrequency { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Consecutive failed heartbeats after which the primary is declared down and its shadows taken over.</summary>
+    public int ShadowHeartbeatRetryCount { get; set; } = 3;
+
+    /// <summary>A shadow whose primary never sends a discard notice is dropped after this long.</summary>
+    public TimeSpan ShadowMessageAutoDiscardInterval { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>How long a restarted primary waits for a holder to say which of its messages it took over before it
+    /// delivers them anyway (duplicate detection covers that case).</summary>
+    public TimeSpan FencingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IReadOnlyList<Peer> PeerList() =>
+        [.. (Peers ?? []).Select(p => Peer.TryParse(p, out var peer) ? peer : null).OfType<Peer>().Where(p => p.Id != NodeId)];
+
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(NodeId) || NodeId.Any(c => char.IsWhiteSpace(c) || c is '@' or ','))
+            yield return $"{Section}:{nameof(NodeId)} must be a name without spaces, '@' or ',' (got '{NodeId}')";
+        foreach (var peer in Peers ?? [])
+            if (!Peer.TryParse(peer, out _))
+                yield return $"{Section}:{nameof(Peers)} holds '{peer}', which is not ID@HOST:PORT with an IP address";
+        if (Check.Positive($"{Section}:{nameof(ShadowHeartbeatFrequency)}", ShadowHeartbeatFrequency) is { } frequency)
+            yield return frequency;
+        if (Check.Range($"{Section}:{nameof(ShadowHeartbeatRetryCount)}", ShadowHeartbeatRetryCount, 1, 100) is { } retries)
+            yield return retries;
+        if (Check.Positive($"{Section}:{nameof(ShadowMessageAutoDiscardInterval)}", ShadowMessageAutoDiscardInterval) is { } discard)
+            yield return discard;
+        if (Check.Positive($"{Section}:{nameof(FencingTimeout)}", FencingTimeout) is { } fencing)
+            yield return fencing;
+    }
+}
+
+/// <summary>A configured peer: its node id and the SMTP endpoint it listens on (which is also the address its
+/// connections to us come from).</summary>
+public sealed record Peer(string Id, System.Net.IPEndPoint EndPoint)
+{
+    public static bool TryParse(string spec, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Peer? peer)
+    {
+        peer = null;
+        var at = spec.IndexOf('@', StringComparison.Ordinal);
+        if (at <= 0 || !Check.TryParseEndpoint(spec[(at + 1)..], out var endPoint) || endPoint.Port == 0)
+            return false;
+        peer = new Peer(spec[..at].Trim(), endPoint);
+        return true;
+    }
+
+    public override string ToString() => $"{Id}@{EndPoint}";
+}
