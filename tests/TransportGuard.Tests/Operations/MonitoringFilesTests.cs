@@ -36,6 +36,7 @@ public sealed class MonitoringFilesTests
             Assert.False(string.IsNullOrWhiteSpace(p.GetProperty("title").GetString()));
             Assert.False(string.IsNullOrWhiteSpace(p.GetProperty("description").GetString()));
             Assert.Equal("${datasource}", p.GetProperty("datasource").GetProperty("uid").GetString());
+            Assert.NotEmpty(p.GetProperty("targets").EnumerateArray());
             Assert.All(p.GetProperty("targets").EnumerateArray(), t => Assert.Contains("transportguard_", t.GetProperty("expr").GetString()!.Replace("process_", "transportguard_", StringComparison.Ordinal), StringComparison.Ordinal));
         });
     }
