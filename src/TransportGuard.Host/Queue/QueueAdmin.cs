@@ -2,7 +2,15 @@ using TransportGuard.Spool;
 
 namespace TransportGuard.Queue;
 
-public enum QueueItemState { Ready, Active, Deferred, Held }
+public enum QueueItemState
+{
+    Ready,
+    Active,
+    Deferred,
+    Held,
+    /// <summary>Not ours to deliver now: a shadow kept for a peer, or delivered and kept until a peer's word.</summary>
+    Shadow,
+}
 
 /// <summary>One queued message as an operator sees it (Postfix mailq, Exchange Get-Message).</summary>
 public sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<string> PendingRecipients, long Size,
@@ -16,12 +24,13 @@ public sealed partial class QueueManager
         var now = _time.GetUtcNow();
         var counts = Enum.GetValues<QueueItemState>().ToDictionary(s => s, _ => 0);
         foreach (var message in Spool.Index.Messages)
-            counts[StateOf(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId), now)]++;
+            counts[StateOf(message, Spool.Index.Progress(message.Envelope.QueueId), now)]++;
         return counts;
     }
 
-    private QueueItemState StateOf(string queueId, MessageProgress progress, DateTimeOffset now) =>
-        _active.ContainsKey(queueId) ? QueueItemState.Active
+    private QueueItemState StateOf(SpooledMessage message, MessageProgress progress, DateTimeOffset now) =>
+        _active.ContainsKey(message.Envelope.QueueId) ? QueueItemState.Active
+        : !progress.Deliverable(message.Envelope) ? QueueItemState.Shadow
         : progress.Held ? QueueItemState.Held
         : progress.NextAttemptAt > now ? QueueItemState.Deferred
         : QueueItemState.Ready;
@@ -34,7 +43,7 @@ public sealed partial class QueueManager
         {
             var envelope = message.Envelope;
             var progress = Spool.Index.Progress(envelope.QueueId);
-            var itemState = StateOf(envelope.QueueId, progress, now);
+            var itemState = StateOf(message, progress, now);
             var pending = envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r)).ToList();
             if (state is not null && itemState != state)
                 continue;

@@ -7,17 +7,27 @@ namespace TransportGuard.Queue;
 /// needs an answer about, take over a dead primary's shadows, and hold recovered messages until fencing says.</summary>
 public sealed partial class QueueManager
 {
+    /// <summary>Shadows already taken over (a copy names them), found at start: a crash between writing the copy
+    /// and finishing the shadow must not make a second copy.</summary>
+    private HashSet<ShadowRef> TakenOverAtRecovery() =>
+        Spool.Index.Messages.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().Select(s => s with { Since = default }).ToHashSet();
+
     /// <summary>Indexes what a recovered message means for redundancy, before it is scheduled.</summary>
-    private void Recovered(SpooledMessage message, MessageProgress progress)
+    private async Task RecoveredAsync(SpooledMessage message, MessageProgress progress, HashSet<ShadowRef> takenOver)
     {
         var envelope = message.Envelope;
-        if ((envelope.ShadowOf ?? progress.Shadow) is { } shadow && !progress.Owned)
-            _shadows.Add(shadow, envelope.QueueId);
+        if ((envelope.ShadowOf ?? progress.Shadow) is { } shadow)
+        {
+            if (takenOver.Contains(shadow with { Since = default }))
+                await Spool.MarkFinishedAsync(envelope.QueueId, "taken over before the restart");
+            else
+                _shadows.Add(shadow, envelope.QueueId);
+        }
         if (envelope.ShadowHolder is { } holder && _peers.ById(holder) is not null)
         {
             if (progress.AwaitingDiscard)
                 _notices.Add(holder, envelope.QueueId);
-            else if (envelope.ShadowOf is null)
+            else
                 _fenced[envelope.QueueId] = holder; // the holder may have taken it over while we were down
         }
     }
@@ -25,13 +35,14 @@ public sealed partial class QueueManager
     /// <summary>
     /// Every recipient delivered. Usually that is the end (one Finished record); but a message a peer shadows stays
     /// until that peer acknowledges our discard notice, one we handed to a shadowing next hop stays as our shadow of
-    /// it, and one we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
+    /// it, and a copy we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
     /// </summary>
     private async Task DeliveredAsync(SpooledEnvelope envelope, MessageProgress progress, List<RecipientResult> results)
     {
         var holder = envelope.ShadowHolder is { } h && _peers.ById(h) is not null ? h : null;
-        var primary = progress.Owned ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
-        if (holder is null && primary is null && !progress.Owned)
+        var takenOver = envelope.TakenOverFrom is not null;
+        var primary = takenOver ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
+        if (holder is null && primary is null && !takenOver)
         {
             await FinishAsync(envelope, progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed));
             return;
@@ -41,9 +52,9 @@ public sealed partial class QueueManager
         var recorded = await Spool.RecordProgressAsync(envelope.QueueId, p => p.WithOutcomes(outcomes) with
         {
             NextAttemptAt = null,
-            AwaitingDiscard = holder is not null || p.Owned,
+            AwaitingDiscard = holder is not null || takenOver,
             Shadow = primary is null ? p.Shadow : primary with { Since = now },
-        }, primary is not null ? $"delivered; shadowed for {primary.Primary}" : "delivered; kept for its shadow holder");
+        }, primary is not null ? $"delivered; shadowed for {primary.Primary}" : "delivered; kept until a peer's word");
         if (recorded is null)
             return;
         if (holder is not null)
@@ -62,7 +73,7 @@ public sealed partial class QueueManager
         if (!Spool.Index.TryGet(queueId, out var message))
             return;
         var progress = Spool.Index.Progress(queueId);
-        var stillShadow = !shadowDiscarded && (progress.Shadow is not null || message.Envelope.ShadowOf is not null) && !progress.Owned;
+        var stillShadow = !shadowDiscarded && (progress.Shadow is not null || message.Envelope.ShadowOf is not null);
         var stillAwaiting = shadowDiscarded && progress.AwaitingDiscard;
         if (stillShadow || stillAwaiting)
             await Spool.RecordProgressAsync(queueId, p => shadowDiscarded ? p with { Shadow = null } : p with { AwaitingDiscard = false }, reason);
@@ -70,12 +81,23 @@ public sealed partial class QueueManager
             await Spool.MarkFinishedAsync(queueId, reason);
     }
 
-    /// <summary>Takes over a shadow whose primary is down: it becomes ours to deliver, routed around the dead node.</summary>
-    public async Task TakeOverAsync(string queueId, string primary)
+    /// <summary>
+    /// Takes over a shadow whose primary is down (DESIGN.md section 3): a copy under a new queue id (a new life never
+    /// reuses an id), marked as taken over from the primary so the primary can be told later; then the shadow goes.
+    /// The copy is delivered by its route, around the dead node.
+    /// </summary>
+    public async Task<string?> TakeOverAsync(string queueId)
     {
-        var progress = await Spool.RecordProgressAsync(queueId, p => p with { Owned = true, NextAttemptAt = null }, $"taken over from {primary}");
-        if (progress is not null)
-            Schedule(queueId, progress);
+        if (!Spool.Index.TryGet(queueId, out var shadow) || (shadow.Envelope.ShadowOf ?? Spool.Index.Progress(queueId).Shadow) is not { } of)
+            return null;
+        var content = await Spool.ReadContentAsync(shadow.Envelope);
+        var copy = shadow.Envelope with
+        {
+            QueueId = _ids.Next(), Chunks = [], ShadowOf = null, ShadowHolder = null, Bounce = null, TakenOverFrom = of,
+        };
+        await Spool.StoreAsync(copy, content, CancellationToken.None);
+        await Spool.MarkFinishedAsync(queueId, $"taken over from {of.Primary} as {copy.QueueId}");
+        return copy.QueueId;
     }
 
     /// <summary>Fenced messages by holder, for the fencing queries.</summary>

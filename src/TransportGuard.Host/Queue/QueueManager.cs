@@ -39,6 +39,7 @@ public sealed partial class QueueManager : BackgroundService
     private readonly ShadowStore _shadows;
     private readonly DiscardNotices _notices;
     private readonly PeerDirectory _peers;
+    private readonly QueueIdGenerator _ids;
 
     /// <summary>Recovered messages whose shadow holder may have taken them over: held back until it says which
     /// (takeover fencing, DESIGN.md section 3).</summary>
@@ -46,8 +47,9 @@ public sealed partial class QueueManager : BackgroundService
 
     public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
         IOptions<QueueOptions> options, DeliveryMetrics metrics, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers,
-        TimeProvider time, ILogger<QueueManager> logger)
+        QueueIdGenerator ids, TimeProvider time, ILogger<QueueManager> logger)
     {
+        _ids = ids;
         _shadows = shadows;
         _notices = notices;
         _peers = peers;
@@ -75,9 +77,10 @@ public sealed partial class QueueManager : BackgroundService
         try
         {
             var resumed = 0;
-            foreach (var message in Spool.Index.Messages)
+            var takenOver = TakenOverAtRecovery();
+            foreach (var message in Spool.Index.Messages.ToList())
             {
-                Recovered(message, Spool.Index.Progress(message.Envelope.QueueId));
+                await RecoveredAsync(message, Spool.Index.Progress(message.Envelope.QueueId), takenOver);
                 Schedule(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId));
                 resumed++;
             }

@@ -65,7 +65,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
         foreach (var message in spool.Spool.Index.Messages)
         {
             var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
-            if ((message.Envelope.ShadowOf ?? progress.Shadow) is { } shadow && shadow.Primary == primary && progress.Owned)
+            if (message.Envelope.TakenOverFrom is { } shadow && shadow.Primary == primary)
             {
                 taken.Add(shadow.PrimaryQueueId);
                 if (progress.AwaitingDiscard)

@@ -78,7 +78,7 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
         var shadows = _store.TakeAll(primary);
         LogTakeover(primary, reason, shadows.Count);
         foreach (var (_, local) in shadows)
-            await _queue.TakeOverAsync(local, primary);
+            await _queue.TakeOverAsync(local);
     }
 
     public void Beat(string primary, TimeSpan roundTrip, bool failed)
@@ -107,7 +107,9 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
             foreach (var message in _spool.Spool.Index.Messages)
             {
                 var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
-                if ((message.Envelope.ShadowOf ?? progress.Shadow) is not { } shadow || shadow.Since > cutoff || (progress.Owned && !progress.AwaitingDiscard))
+                // Shadows, and delivered takeover copies kept for a fencing question that never came.
+                var held = message.Envelope.ShadowOf ?? progress.Shadow ?? (progress.AwaitingDiscard ? message.Envelope.TakenOverFrom : null);
+                if (held is not { } shadow || shadow.Since > cutoff)
                     continue;
                 _store.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
                 await _spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");

@@ -25,7 +25,6 @@ public sealed record MessageProgress(
     ImmutableDictionary<string, RecipientOutcome> Outcomes,
     ImmutableHashSet<string> Reported,
     ShadowRef? Shadow = null,
-    bool Owned = false,
     bool AwaitingDiscard = false)
 {
     public static readonly MessageProgress Initial = new(0, 0, null, false,
@@ -51,9 +50,9 @@ public sealed record MessageProgress(
 
     public bool IsDone(string recipient) => Outcomes.ContainsKey(recipient);
 
-    /// <summary>Whether the queue delivers this message: not a shadow someone else is responsible for (unless we
-    /// took it over), not delivered already and only waiting for its holder's acknowledgement.</summary>
-    public bool Deliverable(SpooledEnvelope envelope) => !AwaitingDiscard && Shadow is null && (envelope.ShadowOf is null || Owned);
+    /// <summary>Whether the queue delivers this message: not a shadow someone else is responsible for (a takeover
+    /// delivers a new copy), not delivered already and only waiting for a peer's word.</summary>
+    public bool Deliverable(SpooledEnvelope envelope) => !AwaitingDiscard && Shadow is null && envelope.ShadowOf is null;
 
     /// <summary>Failed recipients no delivery status notification has covered yet.</summary>
     public IEnumerable<RecipientOutcome> Unreported =>

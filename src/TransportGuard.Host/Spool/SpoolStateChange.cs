@@ -25,12 +25,11 @@ public sealed record SpoolStateChange(
     IReadOnlyList<RecipientOutcome>? Outcomes = null,
     IReadOnlyList<string>? Reported = null,
     ShadowRef? Shadow = null,
-    bool Owned = false,
     bool AwaitingDiscard = false)
 {
     public static SpoolStateChange Of(string queueId, MessageProgress progress, IEnumerable<RecipientOutcome> outcomes, IEnumerable<string> reported, string reason) =>
         new(queueId, SpoolState.Progress, reason, progress.Revision, progress.Attempts, progress.NextAttemptAt, progress.Held,
-            [.. outcomes], [.. reported], progress.Shadow, progress.Owned, progress.AwaitingDiscard);
+            [.. outcomes], [.. reported], progress.Shadow, progress.AwaitingDiscard);
 
     public MessageProgress ToProgress() =>
         MessageProgress.Initial.WithOutcomes(Outcomes ?? []) with
@@ -40,7 +39,6 @@ public sealed record SpoolStateChange(
             NextAttemptAt = NextAttemptAt,
             Held = Held,
             Shadow = Shadow,
-            Owned = Owned,
             AwaitingDiscard = AwaitingDiscard,
             Reported = MessageProgress.Initial.Reported.Union(Reported ?? []),
         };

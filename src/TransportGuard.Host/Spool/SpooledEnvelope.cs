@@ -31,7 +31,8 @@ public sealed record SpooledEnvelope(
     string Sha256,
     BounceOf? Bounce = null,
     string? ShadowHolder = null,
-    ShadowRef? ShadowOf = null)
+    ShadowRef? ShadowOf = null,
+    ShadowRef? TakenOverFrom = null)
 {
     public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
         new(queueId, envelope.ReversePath,
