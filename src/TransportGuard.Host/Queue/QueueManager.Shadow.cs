@@ -27,8 +27,8 @@ public sealed partial class QueueManager
         {
             if (progress.AwaitingDiscard)
                 _notices.Add(holder, envelope.QueueId);
-            else
-                _fenced[envelope.QueueId] = holder; // the holder may have taken it over while we were down
+            else if (_fenced.TryAdd(envelope.QueueId, holder)) // the holder may have taken it over while we were down
+                FenceRequested?.Invoke(holder);
         }
     }
 
@@ -98,6 +98,22 @@ public sealed partial class QueueManager
         await Spool.StoreAsync(copy, content, CancellationToken.None);
         await Spool.MarkFinishedAsync(queueId, $"taken over from {of.Primary} as {copy.QueueId}");
         return copy.QueueId;
+    }
+
+    /// <summary>Raised when messages a holder shadows were fenced because its heartbeats stopped reaching us.</summary>
+    public event Action<string>? FenceRequested;
+
+    /// <summary>
+    /// A message a holder shadows is delivered only while that holder's heartbeats reach us; otherwise it may have
+    /// taken the message over (we were frozen, or cut off): fence it and ask (DESIGN.md section 3).
+    /// </summary>
+    private bool LeaseExpired(SpooledEnvelope envelope)
+    {
+        if (envelope.ShadowHolder is not { } holder || _peers.ById(holder) is null || _leases.Fresh(holder))
+            return false;
+        _fenced[envelope.QueueId] = holder;
+        FenceRequested?.Invoke(holder);
+        return true;
     }
 
     /// <summary>Fenced messages by holder, for the fencing queries.</summary>

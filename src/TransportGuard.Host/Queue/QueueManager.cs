@@ -40,6 +40,7 @@ public sealed partial class QueueManager : BackgroundService
     private readonly DiscardNotices _notices;
     private readonly PeerDirectory _peers;
     private readonly QueueIdGenerator _ids;
+    private readonly HolderLeases _leases;
 
     /// <summary>Recovered messages whose shadow holder may have taken them over: held back until it says which
     /// (takeover fencing, DESIGN.md section 3).</summary>
@@ -47,9 +48,10 @@ public sealed partial class QueueManager : BackgroundService
 
     public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
         IOptions<QueueOptions> options, DeliveryMetrics metrics, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers,
-        QueueIdGenerator ids, TimeProvider time, ILogger<QueueManager> logger)
+        QueueIdGenerator ids, HolderLeases leases, TimeProvider time, ILogger<QueueManager> logger)
     {
         _ids = ids;
+        _leases = leases;
         _shadows = shadows;
         _notices = notices;
         _peers = peers;
@@ -176,7 +178,7 @@ public sealed partial class QueueManager : BackgroundService
                 continue;
             var progress = Spool.Index.Progress(queueId);
             if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId)
-                || _fenced.ContainsKey(queueId) || !progress.Deliverable(message.Envelope))
+                || _fenced.ContainsKey(queueId) || !progress.Deliverable(message.Envelope) || LeaseExpired(message.Envelope))
                 continue;
             await _activeSlots.WaitAsync(stoppingToken);
             var attempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

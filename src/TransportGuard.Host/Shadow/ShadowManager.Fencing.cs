@@ -10,16 +10,39 @@ public sealed partial class ShadowManager
     /// Takeover fencing (DESIGN.md section 3): recovered messages that a holder shadows wait until that holder says
     /// which of them it took over while we were down; those are dropped, the rest delivered. A holder that cannot be
     /// reached within <see cref="ShadowOptions.FencingTimeout"/> gets no say: we deliver, and duplicate detection
-    /// covers what it may also have delivered.
+    /// covers what it may also have delivered. One question per holder at a time.
     /// </summary>
-    private async Task FenceAsync(CancellationToken stoppingToken)
+    private void OnFenceRequested(string holder)
     {
-        var fenced = _queue.FencedByHolder();
-        await Task.WhenAll(fenced.Select(f => FenceHolderAsync(f.Key, f.Value.Count, stoppingToken)));
+        if (_fencing.TryAdd(holder, 0))
+            _ = Task.Run(() => FenceHolderAsync(holder, _stop.Token));
     }
 
-    private async Task FenceHolderAsync(string holder, int count, CancellationToken stoppingToken)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _fencing = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+
+    private async Task FenceHolderAsync(string holder, CancellationToken stoppingToken)
     {
+        try
+        {
+            // Messages fenced while a question was out are not covered by its answer: ask again until none are left.
+            while (_queue.FencedByHolder().ContainsKey(holder))
+                await AskUntilAnsweredAsync(holder, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _fencing.TryRemove(holder, out _);
+            if (!stoppingToken.IsCancellationRequested && _queue.FencedByHolder().ContainsKey(holder))
+                OnFenceRequested(holder); // fenced just as the last question ended
+        }
+    }
+
+    private async Task AskUntilAnsweredAsync(string holder, CancellationToken stoppingToken)
+    {
+        var count = _queue.FencedByHolder().GetValueOrDefault(holder)?.Count ?? 0;
         LogFencing(count, holder);
         var deadline = _time.GetUtcNow() + _options.FencingTimeout;
         while (_time.GetUtcNow() < deadline)
@@ -27,6 +50,7 @@ public sealed partial class ShadowManager
             try
             {
                 var taken = await AskTakenAsync(_peers.ById(holder)!, stoppingToken);
+                _leases.Renew(holder);
                 await _queue.ResolveFenceAsync(holder, taken);
                 LogFenced(holder, taken.Count, count);
                 return;
@@ -37,6 +61,7 @@ public sealed partial class ShadowManager
             }
         }
         LogFenceTimeout(holder, count);
+        _leases.Waive(holder);
         await _queue.ResolveFenceAsync(holder, null);
     }
 

@@ -24,11 +24,14 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     private readonly RedundancyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ShadowManager> _logger;
+    private readonly HolderLeases _leases;
 
     public ShadowManager(PeerDirectory peers, ShadowStore store, QueueManager queue, SpoolService spool, SmtpClientProfile profile,
-        IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
+        IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, HolderLeases leases, TimeProvider time, ILogger<ShadowManager> logger)
     {
+        _leases = leases;
         (_peers, _store, _queue, _spool, _profile, _options, _metrics, _time, _logger) = (peers, store, queue, spool, profile, options.Value, metrics, time, logger);
+        queue.FenceRequested += OnFenceRequested; // subscribed before the queue starts recovering
         registry.BeforeCollect(() =>
         {
             foreach (var peer in peers.Peers)
@@ -41,7 +44,6 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
         if (_peers.Peers.Count == 0)
             return;
         var loops = _peers.Peers.Select(peer => RunLoopAsync(peer, stoppingToken)).ToList();
-        loops.Add(FenceAsync(stoppingToken));
         loops.Add(AutoDiscardAsync(stoppingToken));
         try
         {
@@ -56,6 +58,18 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     {
         await using var transport = new SmtpHeartbeatTransport(peer, _profile, _options.ShadowHeartbeatFrequency, _time);
         await new HeartbeatLoop(peer.Id, transport, this, _options, _time).RunAsync(stoppingToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _stop.Dispose();
+        base.Dispose();
     }
 
     public bool HasShadows(string primary) => _store.Count(primary) > 0;

@@ -20,6 +20,7 @@ public static class ShadowServiceCollectionExtensions
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<DiscardNotices>();
         services.AddSingleton<ShadowStore>();
+        services.AddSingleton<HolderLeases>();
         services.AddSingleton(ClientProfile);
         return services;
     }

@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Time.Testing;
+using TransportGuard.Shadow;
+
+namespace TransportGuard.Tests.Shadow;
+
+/// <summary>The heartbeat rules on a virtual clock (STYLE.md rule 6): three failures at 300 ms mean takeover, not
+/// two; a success resets the count; a changed incarnation is a takeover at once; a batch is acknowledged only once
+/// its discards are durable.</summary>
+public sealed class HeartbeatLoopTests
+{
+    private sealed class Transport : IHeartbeatTransport
+    {
+        public Func<long, DiscardReply>? Answer { get; set; }
+        public List<long> Acks { get; } = [];
+
+        public Task<DiscardReply> QueryAsync(long ack, CancellationToken cancellationToken)
+        {
+            Acks.Add(ack);
+            return Answer is { } answer ? Task.FromResult(answer(ack)) : Task.FromException<DiscardReply>(new IOException("connection refused"));
+        }
+
+        public ValueTask ResetAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Listener : IHeartbeatListener
+    {
+        public List<string> Takeovers { get; } = [];
+        public List<string> Discarded { get; } = [];
+        public bool Shadows { get; set; } = true;
+        public bool HasShadows(string primary) => Shadows;
+
+        public Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds)
+        {
+            Discarded.AddRange(primaryQueueIds);
+            return Task.CompletedTask;
+        }
+
+        public Task TakeOverAsync(string primary, string reason)
+        {
+            Takeovers.Add(reason);
+            return Task.CompletedTask;
+        }
+
+        public void Beat(string primary, TimeSpan roundTrip, bool failed) { }
+    }
+
+    private static readonly ShadowOptions Options = new() { ShadowHeartbeatFrequency = TimeSpan.FromMilliseconds(300), ShadowHeartbeatRetryCount = 3 };
+
+    private static async Task TickAsync(FakeTimeProvider time, int beats)
+    {
+        for (var i = 0; i < beats; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(300));
+            await Task.Delay(30, TestContext.Current.CancellationToken); // let the loop run its beat
+        }
+    }
+
+    [Fact]
+    public async Task Three_failed_beats_at_300_ms_take_over_once_and_two_do_not()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new Transport();
+        var listener = new Listener();
+        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+
+        await TickAsync(time, 2);
+        Assert.Equal(2, transport.Acks.Count);
+        Assert.Empty(listener.Takeovers);
+        await TickAsync(time, 1); // 900 ms after the last good beat
+        Assert.Single(listener.Takeovers);
+        await TickAsync(time, 5);
+        Assert.Single(listener.Takeovers); // declared down once, not on every further failure
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_success_in_between_resets_the_count()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new Transport();
+        var listener = new Listener();
+        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+        await TickAsync(time, 2);
+        transport.Answer = _ => new DiscardReply("inc-1", 1, []);
+        await TickAsync(time, 1);
+        transport.Answer = null;
+        await TickAsync(time, 2);
+        Assert.Empty(listener.Takeovers);
+        Assert.Equal(2, loop.ConsecutiveFailures);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_changed_incarnation_takes_over_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new Transport { Answer = _ => new DiscardReply("inc-1", 1, []) };
+        var listener = new Listener();
+        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
+        await loop.BeatAsync(TestContext.Current.CancellationToken);
+        transport.Answer = _ => new DiscardReply("inc-2", 1, []);
+        await loop.BeatAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("its spool incarnation changed: it lost its queue", Assert.Single(listener.Takeovers));
+    }
+
+    [Fact]
+    public async Task A_batch_is_acknowledged_on_the_next_query_after_its_discards_and_a_lost_reply_is_asked_again()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new Transport { Answer = ack => new DiscardReply("inc", 7, ["A", "B"]) };
+        var listener = new Listener();
+        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
+        await loop.BeatAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(["A", "B"], listener.Discarded);
+
+        transport.Answer = null; // the next reply is lost
+        await loop.BeatAsync(TestContext.Current.CancellationToken);
+        transport.Answer = ack => new DiscardReply("inc", 8, []);
+        await loop.BeatAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([0, 7, 7], transport.Acks); // the ack of batch 7 is repeated until a reply comes back
+        Assert.Empty(listener.Takeovers);
+    }
+
+    [Fact]
+    public async Task Without_shadows_of_a_primary_the_loop_does_not_beat()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new Transport();
+        var listener = new Listener { Shadows = false };
+        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+        await TickAsync(time, 5);
+        Assert.Empty(transport.Acks);
+        Assert.Empty(listener.Takeovers);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+}
