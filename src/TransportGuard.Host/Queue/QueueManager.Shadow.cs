@@ -109,12 +109,16 @@ public sealed partial class QueueManager
     /// </summary>
     private bool LeaseExpired(SpooledEnvelope envelope)
     {
-        if (envelope.ShadowHolder is not { } holder || _peers.ById(holder) is null || _leases.Fresh(holder))
+        if (!LeaseLapsed(envelope))
             return false;
+        var holder = envelope.ShadowHolder!;
         _fenced[envelope.QueueId] = holder;
         FenceRequested?.Invoke(holder);
         return true;
     }
+
+    private bool LeaseLapsed(SpooledEnvelope envelope) =>
+        envelope.ShadowHolder is { } holder && _peers.ById(holder) is not null && !_leases.Fresh(holder);
 
     /// <summary>Fenced messages by holder, for the fencing queries.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> FencedByHolder() =>

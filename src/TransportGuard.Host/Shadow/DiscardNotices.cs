@@ -11,7 +11,7 @@ namespace TransportGuard.Shadow;
 public sealed class DiscardNotices
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _pending = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (long Token, string[] Ids)> _sent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Token, string[] Ids, long SentAt)> _sent = new(StringComparer.Ordinal);
     private long _tokens;
 
     public const int MaxBatch = 500;
@@ -22,22 +22,26 @@ public sealed class DiscardNotices
     public int Count(string holder) => _pending.TryGetValue(holder, out var ids) ? ids.Count : 0;
 
     /// <summary>
-    /// One heartbeat: <paramref name="ack"/> confirms the batch last sent to this holder (its ids are returned in
-    /// <c>Acknowledged</c> for the caller to forget durably); the reply is a new batch of what is still owed.
+    /// One heartbeat at <paramref name="now"/> (a monotonic timestamp): <paramref name="ack"/> confirms the batch last
+    /// sent to this holder (its ids are returned in <c>Acknowledged</c> for the caller to forget durably, and when it
+    /// was sent in <c>AcknowledgedSentAt</c>: the holder has provably heard from us since then); the reply is a new
+    /// batch of what is still owed.
     /// </summary>
-    public (IReadOnlyList<string> Acknowledged, long Token, IReadOnlyList<string> Batch) Query(string holder, long ack)
+    public (IReadOnlyList<string> Acknowledged, long? AcknowledgedSentAt, long Token, IReadOnlyList<string> Batch) Query(string holder, long ack, long now = 0)
     {
         var pending = _pending.GetOrAdd(holder, _ => new(StringComparer.Ordinal));
         IReadOnlyList<string> acknowledged = [];
+        long? sentAt = null;
         if (_sent.TryGetValue(holder, out var last) && last.Token == ack)
         {
             acknowledged = last.Ids;
+            sentAt = last.SentAt;
             foreach (var id in last.Ids)
                 pending.TryRemove(id, out _);
         }
         var batch = pending.Keys.Take(MaxBatch).ToArray();
         var token = Interlocked.Increment(ref _tokens);
-        _sent[holder] = (token, batch);
-        return (acknowledged, token, batch);
+        _sent[holder] = (token, batch, now);
+        return (acknowledged, sentAt, token, batch);
     }
 }

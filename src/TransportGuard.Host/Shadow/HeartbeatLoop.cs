@@ -15,9 +15,6 @@ public interface IHeartbeatTransport : IAsyncDisposable
 /// <summary>What a heartbeat loop tells its owner.</summary>
 public interface IHeartbeatListener
 {
-    /// <summary>Whether we hold anything for this primary; with nothing to watch the loop does not beat.</summary>
-    bool HasShadows(string primary);
-
     /// <summary>The primary delivered these (its queue ids): forget the shadows durably before the batch is acknowledged.</summary>
     Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds);
 
@@ -43,15 +40,10 @@ public sealed class HeartbeatLoop(string primary, IHeartbeatTransport transport,
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.ShadowHeartbeatFrequency, time);
+        // Every peer is watched, not only those we hold shadows for: a dead peer is routed around either way, and
+        // each query renews our lease at the primary (see HolderLeases), which lets it deliver what we shadow.
         while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (!listener.HasShadows(primary))
-            {
-                ConsecutiveFailures = 0;
-                continue;
-            }
             await BeatAsync(stoppingToken);
-        }
     }
 
     /// <summary>One heartbeat (public for tests that drive beats one by one).</summary>

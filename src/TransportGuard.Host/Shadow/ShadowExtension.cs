@@ -12,7 +12,7 @@ namespace TransportGuard.Shadow;
 /// (500 5.5.1), which the session logs.
 /// </summary>
 public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, SpoolService spool,
-    Queue.QueueManager queue, HolderLeases leases, ILogger<ShadowExtension> logger) : ISmtpExtension
+    Queue.QueueManager queue, HolderLeases leases, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
 {
     private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
 
@@ -46,8 +46,11 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
     /// <summary>XQUERYDISCARD: forget the acknowledged batch for good, then send what is still owed.</summary>
     private async Task<SmtpReply> DiscardAsync(string holder, long ack)
     {
-        leases.Renew(holder);
-        var (acknowledged, token, batch) = notices.Query(holder, ack);
+        var (acknowledged, sentAt, token, batch) = notices.Query(holder, ack, time.GetTimestamp());
+        // Only an acknowledged reply proves the holder heard from us, and only as of when we sent it: queries that
+        // sat in a socket while we were frozen carry an old ack and renew nothing (HolderLeases).
+        if (sentAt is { } heardAt)
+            leases.Renew(holder, heardAt);
         foreach (var id in acknowledged)
             await queue.ReleaseAsync(id, shadowDiscarded: false, $"discard acknowledged by {holder}");
         var lines = new List<string> { $"INCARNATION {identity.IncarnationId}", $"BATCH {token.ToString(CultureInfo.InvariantCulture)}" };

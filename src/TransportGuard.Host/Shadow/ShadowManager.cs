@@ -72,8 +72,6 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
         base.Dispose();
     }
 
-    public bool HasShadows(string primary) => _store.Count(primary) > 0;
-
     public async Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds)
     {
         foreach (var primaryQueueId in primaryQueueIds)

@@ -27,8 +27,6 @@ public sealed class HeartbeatLoopTests
     {
         public List<string> Takeovers { get; } = [];
         public List<string> Discarded { get; } = [];
-        public bool Shadows { get; set; } = true;
-        public bool HasShadows(string primary) => Shadows;
 
         public Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds)
         {
@@ -126,21 +124,5 @@ public sealed class HeartbeatLoopTests
         await loop.BeatAsync(TestContext.Current.CancellationToken);
         Assert.Equal([0, 7, 7], transport.Acks); // the ack of batch 7 is repeated until a reply comes back
         Assert.Empty(listener.Takeovers);
-    }
-
-    [Fact]
-    public async Task Without_shadows_of_a_primary_the_loop_does_not_beat()
-    {
-        var time = new FakeTimeProvider();
-        var transport = new Transport();
-        var listener = new Listener { Shadows = false };
-        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
-        using var stop = new CancellationTokenSource();
-        var running = loop.RunAsync(stop.Token);
-        await TickAsync(time, 5);
-        Assert.Empty(transport.Acks);
-        Assert.Empty(listener.Takeovers);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
 }

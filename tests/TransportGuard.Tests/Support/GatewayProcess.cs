@@ -56,6 +56,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         var gateway = Launch(dataDirectory, extraArgs);
         await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        for (var i = 0; i < 100 && gateway.HttpAddress is null && extraArgs.Contains("--http"); i++)
+            await Task.Delay(50, TestContext.Current.CancellationToken); // Kestrel reports its port just after SMTP binds
         return gateway;
     }
 
@@ -100,6 +102,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>SIGSTOP (<paramref name="freeze"/>) or SIGCONT: a node that stops answering without dying, then resumes.</summary>
+    public async Task SignalAsync(bool freeze)
+    {
+        using var signal = Process.Start("kill", [freeze ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await signal.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
     /// <summary>SIGTERM, as an init system stops a service; returns the exit code.</summary>
     public async Task<int> TerminateAsync()
     {
@@ -112,7 +121,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
+        {
+            await SignalAsync(freeze: false); // a frozen process cannot die until it runs again
             await KillAsync();
+        }
         _process.Dispose();
     }
 

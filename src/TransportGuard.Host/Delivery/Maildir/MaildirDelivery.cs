@@ -23,6 +23,10 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
                 await WriteAsync(job, Path.Combine(tmp, name), Path.Combine(@new, name), cancellationToken);
             return [.. job.Recipients.Select(r => new RecipientResult(r.Address, DeliveryOutcome.Delivered, "2.0.0", $"delivered to maildir {route.Path}", null))];
         }
+        catch (DeliveryFencedException ex)
+        {
+            return [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.4.0", ex.Message))];
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A full or read-only mailbox disk is transient for us, as for Postfix's local agent (4.3.0 / 4.2.2).
@@ -44,6 +48,7 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
                 await file.WriteAsync(chunk, cancellationToken);
             file.Flush(flushToDisk: true);
         }
+        job.EnsureMayComplete();
         File.Move(tmpPath, newPath, overwrite: true);
         DirectorySync.Fsync(Path.GetDirectoryName(newPath)!);
     }

@@ -57,6 +57,11 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
                     return All(job, DeliveryOutcome.Deferred, ex is TimeoutException ? "4.4.2" : "4.4.2",
                         $"lost connection with {connection.Remote}: {ex.Message}", connection.Remote);
                 }
+                catch (DeliveryFencedException ex)
+                {
+                    await connection.DisposeAsync(); // never sent the final dot: the next hop discards the transaction
+                    return All(job, DeliveryOutcome.Deferred, "4.4.0", ex.Message, connection.Remote);
+                }
                 catch (InvalidDataException ex)
                 {
                     await connection.DisposeAsync();

@@ -74,8 +74,8 @@ public static class SmtpTransaction
         }
 
         var final = bdat
-            ? await SendBdatAsync(connection, envelope, spool, pipelined, timeouts, cancellationToken)
-            : await SendDataAsync(connection, envelope, spool, data, timeouts, cancellationToken);
+            ? await SendBdatAsync(connection, job, spool, pipelined, timeouts, cancellationToken)
+            : await SendDataAsync(connection, job, spool, data, timeouts, cancellationToken);
         var primary = connection.PrimaryNode is { } node && final.IsPositive
             ? new ShadowRef(node, final.Lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], DateTimeOffset.UtcNow)
             : null;
@@ -92,9 +92,10 @@ public static class SmtpTransaction
         return await connection.ReadReplyAsync(timeouts.Command, cancellationToken);
     }
 
-    private static async Task<SmtpReply> SendDataAsync(SmtpClientConnection connection, SpooledEnvelope envelope, MessageSpool spool,
+    private static async Task<SmtpReply> SendDataAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool,
         SmtpReply? data, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
+        var envelope = job.Envelope;
         data ??= await connection.CommandAsync("DATA", timeouts.Command, cancellationToken);
         if (data.Code != 354)
             return data;
@@ -105,14 +106,16 @@ public static class SmtpTransaction
             if (connection.Output.UnflushedBytes >= FlushEvery)
                 await connection.FlushAsync(timeouts.Data, cancellationToken);
         }
+        job.EnsureMayComplete();
         stuffer.Finish(); // only reached when the spool copy's hash matched
         await connection.FlushAsync(timeouts.Data, cancellationToken);
         return await connection.ReadReplyAsync(timeouts.Data, cancellationToken);
     }
 
-    private static async Task<SmtpReply> SendBdatAsync(SmtpClientConnection connection, SpooledEnvelope envelope, MessageSpool spool,
+    private static async Task<SmtpReply> SendBdatAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool,
         bool pipelined, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
+        var envelope = job.Envelope;
         var buffer = ArrayPool<byte>.Shared.Rent(BdatChunk);
         var sent = 0;
         SmtpReply? failure = null;
@@ -135,6 +138,7 @@ public static class SmtpTransaction
                 }
             }
             // The hash matched (the enumeration completed): only now may the message be completed with LAST.
+            job.EnsureMayComplete();
             var final = await SendChunkAsync(buffer.AsMemory(0, filled), last: true);
             for (var i = 0; pipelined && i < sent - 1; i++)
             {

@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+using TransportGuard.Tests.Support;
+
+namespace TransportGuard.Tests.Shadow;
+
+/// <summary>
+/// Shadow on handoff with real processes (DESIGN.md section 3): the edge relays to hub1 and keeps shadows; hub1
+/// cannot deliver yet; hub1 is killed (or frozen); the edge takes over about a second later and delivers through
+/// hub2; when hub1 comes back it asks the edge what was taken over and delivers none of it.
+/// </summary>
+public sealed partial class ThreeNodeTakeoverTests
+{
+    private const int Messages = 30;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(45);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_dead_or_frozen_hub_is_taken_over_and_after_it_returns_it_delivers_none_of_what_was_taken(bool kill)
+    {
+        var hub1Accepts = false;
+        await using var hub1Sink = ScriptedNextHop.Start(new NextHopScript { DataReply = _ => Volatile.Read(ref hub1Accepts) ? null : "451 4.3.0 mailbox store not ready" });
+        await using var hub2Sink = ScriptedNextHop.Start();
+        await using var cluster = await ShadowCluster.StartAsync(hub1Sink, hub2Sink);
+
+        var acknowledged = new List<string>();
+        await using (var client = await RawSmtpClient.ConnectGreetedAsync(cluster.Edge.SmtpEndPoint))
+        {
+            for (var i = 0; i < Messages; i++)
+            {
+                await client.BeginDataAsync("sender@example.org", $"rcpt{i}@example.com");
+                var subject = $"Subject: takeover {i}";
+                Assert.Equal(250, (await client.CommandAsync($"{subject}\r\n\r\nbody {i}\r\n.")).Code);
+                acknowledged.Add(subject);
+            }
+        }
+        using var edgeHttp = AdminHttp.Client(cluster.Edge.HttpAddress!);
+        await UntilAsync(async () => ShadowsOf(await edgeHttp.TextAsync("/metrics"), "hub1") == Messages, "the edge never held all shadows of hub1");
+        Assert.Empty(hub2Sink.Messages); // hub1 has them all, deferred
+
+        var failedAt = DateTime.UtcNow;
+        if (kill)
+            await cluster.Hub1.KillAsync();
+        else
+            await cluster.Hub1.SignalAsync(freeze: true);
+        await UntilAsync(() => Task.FromResult(Subjects(hub2Sink).Count == Messages), "taken-over mail did not reach hub2's sink");
+        var takeover = ShadowCluster.TakeoverAt(cluster.Edge, "hub1")!.Value - failedAt;
+        TestContext.Current.TestOutputHelper?.WriteLine($"takeover {takeover.TotalSeconds:0.00} s after the {(kill ? "kill" : "freeze")}");
+        Assert.InRange(takeover.TotalSeconds, 0.3, 5);
+
+        Volatile.Write(ref hub1Accepts, true);
+        if (kill)
+            await cluster.StartNodeAsync("hub1");
+        else
+            await cluster.Hub1.SignalAsync(freeze: false);
+        using var hub1Http = AdminHttp.Client(cluster.Hub1.HttpAddress!);
+        await UntilAsync(async () => SpoolMessages(await hub1Http.TextAsync("/metrics")) == 0,
+            "hub1 still holds messages: " + string.Join('\n', cluster.Hub1.Output.Split('\n').Where(l => l.Contains("ShadowManager", StringComparison.Ordinal))));
+        Assert.True(cluster.Hub1.Output.Contains("Shadow holder edge took over", StringComparison.Ordinal), string.Join('\n', cluster.Hub1.Output.Split('\n').TakeLast(40)));
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        var delivered = Subjects(hub2Sink).Concat(Subjects(hub1Sink)).ToList();
+        Assert.Empty(hub1Sink.Messages); // none of what the edge took over
+        Assert.Empty(acknowledged.Except(delivered)); // nothing lost
+        Assert.Equal(delivered.Count, delivered.Distinct().Count()); // nothing twice
+        TestContext.Current.TestOutputHelper?.WriteLine($"acknowledged {acknowledged.Count}, delivered {delivered.Distinct().Count()}, lost 0, duplicated 0");
+    }
+
+    private static List<string> Subjects(ScriptedNextHop sink) => [.. sink.Messages.Select(m => SubjectLine().Match(m.Text).Value)];
+
+    private static double ShadowsOf(string metrics, string peer) =>
+        Regex.Match(metrics, $"(?m)^transportguard_shadow_messages\\{{peer=\"{peer}\"\\}} (\\S+)$") is { Success: true } m
+            ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+
+    private static double SpoolMessages(string metrics) =>
+        double.Parse(Regex.Match(metrics, @"(?m)^transportguard_spool_messages (\S+)$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [GeneratedRegex(@"(?m)^Subject: takeover \d+")]
+    private static partial Regex SubjectLine();
+}
