@@ -9,8 +9,9 @@ namespace TransportGuard.Delivery;
 /// </summary>
 /// <param name="MayComplete">Asked just before the point of no return (the final dot, BDAT LAST, the Maildir rename):
 /// false aborts the transfer, so the next hop never completes it (takeover fencing, DESIGN.md section 3).</param>
+/// <param name="ExtraMailParameters">MAIL parameters beyond SIZE/BODY/SMTPUTF8 (XSHADOWOF for a shadow copy).</param>
 public sealed record DeliveryJob(SpooledMessage Message, Route Route, string Destination, IReadOnlyList<SpooledRecipient> Recipients,
-    Func<bool>? MayComplete = null)
+    Func<bool>? MayComplete = null, string? ExtraMailParameters = null)
 {
     /// <summary>Throws <see cref="DeliveryFencedException"/> when the job may no longer complete.</summary>
     public void EnsureMayComplete()

@@ -28,7 +28,7 @@ public sealed partial class QueueManager
         else if (pending.Count > 0)
         {
             var jobs = pending.GroupBy(r => Target(r.Address))
-                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], () => !LeaseLapsed(envelope)));
+                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], () => Spool.Index.TryGet(envelope.QueueId, out _) && !LeaseLapsed(envelope)));
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
             if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
             {

@@ -23,7 +23,7 @@ public sealed partial class QueueManager
             else
                 _shadows.Add(shadow, envelope.QueueId);
         }
-        if (envelope.ShadowHolder is { } holder && _peers.ById(holder) is not null)
+        if (progress.HolderOf(envelope) is { } holder && _peers.ById(holder) is not null)
         {
             if (progress.AwaitingDiscard)
                 _notices.Add(holder, envelope.QueueId);
@@ -39,7 +39,7 @@ public sealed partial class QueueManager
     /// </summary>
     private async Task DeliveredAsync(SpooledEnvelope envelope, MessageProgress progress, List<RecipientResult> results)
     {
-        var holder = envelope.ShadowHolder is { } h && _peers.ById(h) is not null ? h : null;
+        var holder = progress.HolderOf(envelope) is { } h && _peers.ById(h) is not null ? h : null;
         var takenOver = envelope.TakenOverFrom is not null;
         var primary = takenOver ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
         if (holder is null && primary is null && !takenOver)
@@ -111,14 +111,14 @@ public sealed partial class QueueManager
     {
         if (!LeaseLapsed(envelope))
             return false;
-        var holder = envelope.ShadowHolder!;
+        var holder = Spool.Index.Progress(envelope.QueueId).HolderOf(envelope)!;
         _fenced[envelope.QueueId] = holder;
         FenceRequested?.Invoke(holder);
         return true;
     }
 
     private bool LeaseLapsed(SpooledEnvelope envelope) =>
-        envelope.ShadowHolder is { } holder && _peers.ById(holder) is not null && !_leases.Fresh(holder);
+        Spool.Index.Progress(envelope.QueueId).HolderOf(envelope) is { } holder && _peers.ById(holder) is not null && !_leases.Fresh(holder);
 
     /// <summary>Fenced messages by holder, for the fencing queries.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> FencedByHolder() =>
@@ -130,6 +130,16 @@ public sealed partial class QueueManager
     /// </summary>
     public async Task ResolveFenceAsync(string holder, IReadOnlySet<string>? takenOver)
     {
+        // Whatever the holder took over goes, fenced or not: one being delivered right now is abandoned before its
+        // final dot, since a finished message may no longer complete (see the jobs' MayComplete).
+        foreach (var queueId in takenOver ?? new HashSet<string>())
+        {
+            if (Spool.Index.TryGet(queueId, out var message) && Spool.Index.Progress(queueId).HolderOf(message.Envelope) == holder)
+            {
+                _fenced.TryRemove(queueId, out _);
+                await Spool.MarkFinishedAsync(queueId, $"taken over by {holder} while this node was unreachable");
+            }
+        }
         foreach (var (queueId, fencedFor) in _fenced.ToList())
         {
             if (fencedFor != holder || !_fenced.TryRemove(queueId, out _))

@@ -27,6 +27,21 @@ public sealed class ShadowOptions : IValidatable
     /// <summary>A shadow whose primary never sends a discard notice is dropped after this long.</summary>
     public TimeSpan ShadowMessageAutoDiscardInterval { get; set; } = TimeSpan.FromDays(2);
 
+    /// <summary>Copy each message from a non-peer client to a peer before answering 250 (Exchange 2013 shadow
+    /// redundancy). Applies only when peers are configured.</summary>
+    public bool ShadowBeforeAck { get; set; } = true;
+
+    /// <summary>Answer 451 4.4.0 when no peer takes the copy; by default the message is accepted and counted as not
+    /// redundant (Exchange's default).</summary>
+    public bool RejectMessageOnShadowFailure { get; set; }
+
+    /// <summary>Peer ids in the order to try for shadow copies, e.g. a peer in another site first (Exchange's
+    /// PreferRemote); all peers in configured order by default.</summary>
+    public string[]? ShadowPeers { get; set; }
+
+    /// <summary>How long one shadow copy may take before the next peer is tried.</summary>
+    public TimeSpan ShadowCopyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a restarted primary waits for a holder to say which of its messages it took over before it
     /// delivers them anyway (duplicate detection covers that case).</summary>
     public TimeSpan FencingTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -49,6 +64,11 @@ public sealed class ShadowOptions : IValidatable
             yield return discard;
         if (Check.Positive($"{Section}:{nameof(FencingTimeout)}", FencingTimeout) is { } fencing)
             yield return fencing;
+        if (Check.Positive($"{Section}:{nameof(ShadowCopyTimeout)}", ShadowCopyTimeout) is { } copy)
+            yield return copy;
+        foreach (var id in ShadowPeers ?? [])
+            if (!PeerList().Any(p => p.Id == id))
+                yield return $"{Section}:{nameof(ShadowPeers)} names '{id}', which is not a configured peer";
     }
 }
 

@@ -6,6 +6,7 @@ using TransportGuard.Configuration;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Smtp;
+using TransportGuard.Spool;
 
 namespace TransportGuard.Shadow;
 
@@ -28,6 +29,7 @@ public static class ShadowServiceCollectionExtensions
     public static IServiceCollection AddShadowRedundancy(this IServiceCollection services)
     {
         services.AddSingleton<ISmtpExtension, ShadowExtension>();
+        services.AddSingleton<IRedundancyGate, ShadowCopier>();
         services.AddSingleton<ShadowManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowManager>());
         return services;

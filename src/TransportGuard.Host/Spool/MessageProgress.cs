@@ -25,8 +25,13 @@ public sealed record MessageProgress(
     ImmutableDictionary<string, RecipientOutcome> Outcomes,
     ImmutableHashSet<string> Reported,
     ShadowRef? Shadow = null,
-    bool AwaitingDiscard = false)
+    bool AwaitingDiscard = false,
+    string? Holder = null)
 {
+    /// <summary>The peer holding a shadow of this message: the one that relayed it with XSHADOW, or the one we copied
+    /// it to before our 250.</summary>
+    public string? HolderOf(SpooledEnvelope envelope) => Holder ?? envelope.ShadowHolder;
+
     public static readonly MessageProgress Initial = new(0, 0, null, false,
         ImmutableDictionary.Create<string, RecipientOutcome>(StringComparer.OrdinalIgnoreCase),
         ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase));

@@ -70,13 +70,19 @@ public sealed partial class MessageSpool : IAsyncDisposable
     /// <summary>Raised once a new message is durable and indexed (not for compaction copies): the queue's feed.</summary>
     public event Action<SpooledMessage>? Committed;
 
-    /// <summary>Writes the envelope and returns once it (and so the whole message) is durable.</summary>
-    public async Task CommitMessageAsync(SpooledEnvelope envelope)
+    /// <summary>Writes the envelope and returns once it (and so the whole message) is durable. Unless
+    /// <paramref name="announce"/> is false, the queue hears of it at once; otherwise the caller calls
+    /// <see cref="Announce"/> when the message may be delivered.</summary>
+    public async Task<SpooledMessage> CommitMessageAsync(SpooledEnvelope envelope, bool announce = true)
     {
         var message = await WriteEnvelopeAsync(envelope);
         Index.Put(message);
-        Committed?.Invoke(message);
+        if (announce)
+            Announce(message);
+        return message;
     }
+
+    public void Announce(SpooledMessage message) => Committed?.Invoke(message);
 
     /// <summary>Stores a message we make ourselves (a delivery status notification) whole: content, then envelope.</summary>
     public async Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)

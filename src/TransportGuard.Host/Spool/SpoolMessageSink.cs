@@ -8,16 +8,16 @@ namespace TransportGuard.Spool;
 /// the commit returns when the group commit covering the envelope is durable, which is when the client gets 250.
 /// An aborted message leaves only chunk records no envelope names, which recovery ignores and truncation frees.
 /// </summary>
-public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk) : IMessageSink
+public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk, IRedundancyGate redundancy) : IMessageSink
 {
     /// <summary>No while the disk is under its floor, or while the spool is failed after a commit error: new mail
     /// then gets 452 4.3.1 at MAIL rather than 451 after its whole body.</summary>
     public bool HasCapacity(long declaredSize) => !spool.Spool.Faulted && disk.HasRoomFor(declaredSize);
 
     public ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope));
+        ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope, redundancy));
 
-    private sealed class Writer(MessageSpool spool, string queueId, MessageEnvelope envelope) : IMessageWriter
+    private sealed class Writer(MessageSpool spool, string queueId, MessageEnvelope envelope, IRedundancyGate redundancy) : IMessageWriter
     {
         private readonly List<long> _chunks = [];
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -35,7 +35,17 @@ public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, D
         public async ValueTask CommitAsync(CancellationToken cancellationToken)
         {
             var sha256 = Convert.ToHexString(_hash.GetHashAndReset());
-            await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256));
+            // Durable here first; then made redundant (or refused) before the 250; only then may it be delivered.
+            var message = await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256), announce: false);
+            try
+            {
+                await redundancy.ProtectAsync(message);
+            }
+            finally
+            {
+                if (spool.Index.TryGet(queueId, out _))
+                    spool.Announce(message);
+            }
         }
 
         public ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TransportGuard.Configuration;
 using TransportGuard.Smtp;
 
@@ -17,6 +18,7 @@ public static class SpoolServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SpoolService>());
         services.AddHostedService<SpoolMaintenance>();
         services.AddSingleton<IMessageSink, SpoolMessageSink>();
+        services.TryAddSingleton<IRedundancyGate, NoRedundancy>();
         return services;
     }
 }

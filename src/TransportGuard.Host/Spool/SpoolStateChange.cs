@@ -25,11 +25,12 @@ public sealed record SpoolStateChange(
     IReadOnlyList<RecipientOutcome>? Outcomes = null,
     IReadOnlyList<string>? Reported = null,
     ShadowRef? Shadow = null,
-    bool AwaitingDiscard = false)
+    bool AwaitingDiscard = false,
+    string? Holder = null)
 {
     public static SpoolStateChange Of(string queueId, MessageProgress progress, IEnumerable<RecipientOutcome> outcomes, IEnumerable<string> reported, string reason) =>
         new(queueId, SpoolState.Progress, reason, progress.Revision, progress.Attempts, progress.NextAttemptAt, progress.Held,
-            [.. outcomes], [.. reported], progress.Shadow, progress.AwaitingDiscard);
+            [.. outcomes], [.. reported], progress.Shadow, progress.AwaitingDiscard, progress.Holder);
 
     public MessageProgress ToProgress() =>
         MessageProgress.Initial.WithOutcomes(Outcomes ?? []) with
@@ -40,6 +41,7 @@ public sealed record SpoolStateChange(
             Held = Held,
             Shadow = Shadow,
             AwaitingDiscard = AwaitingDiscard,
+            Holder = Holder,
             Reported = MessageProgress.Initial.Reported.Union(Reported ?? []),
         };
 

@@ -29,7 +29,7 @@ public static class SmtpTransaction
         var pipelined = caps.Pipelining;
         var bdat = caps.Chunking;
         connection.Reusable = false; // until the transaction ends cleanly
-        connection.WriteLine(needs.MailCommand(envelope, caps));
+        connection.WriteLine(needs.MailCommand(envelope, caps) + (job.ExtraMailParameters is { } extra ? " " + extra : ""));
         var mail = pipelined ? null : await Flush(connection, timeouts, cancellationToken);
         var rcptReplies = new SmtpReply?[recipients.Count];
         for (var i = 0; i < recipients.Count; i++)

@@ -201,6 +201,11 @@ public sealed partial class SmtpSession
             // Never cancelled: once started, a commit ends in a 250 or a 451, not in between.
             await writer.CommitAsync(CancellationToken.None);
         }
+        catch (MessageRefusedException refused)
+        {
+            await EndTransactionAsync(transaction, refused.Reply, "refused: " + refused.Reply.Lines[0]);
+            return;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogSinkFailed(ex, Id, "commit");

@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TransportGuard.Delivery;
+using TransportGuard.Delivery.Routing;
+using TransportGuard.Delivery.Smtp;
+using TransportGuard.Smtp;
+using TransportGuard.Smtp.Protocol;
+using TransportGuard.Spool;
+using TransportGuard.Telemetry;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// Shadow before ack (Exchange 2013, DESIGN.md section 3): a message from a client that holds no shadow of it (the
+/// Internet, Postfix) is copied to a peer, which keeps it as a shadow, before the client gets 250; the peer is then
+/// recorded as its holder, owed a discard notice once we deliver. If no peer takes the copy in time the message is
+/// refused with 451 4.4.0 when RejectMessageOnShadowFailure is set, else accepted and counted as not redundant.
+/// </summary>
+public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool, SmtpConnectionPool pool, SmtpClientProfile profile, RouteTable routes,
+    IOptions<ShadowOptions> options, RedundancyMetrics metrics, TimeProvider time,
+    ILogger<ShadowCopier> logger) : IRedundancyGate
+{
+    public static readonly SmtpReply NotRedundant = new(451, "4.4.0", "Message failed to be made redundant");
+
+    public async Task ProtectAsync(SpooledMessage message)
+    {
+        var envelope = message.Envelope;
+        // A peer that relayed it with XSHADOW holds a shadow already; a shadow copy is not ours to protect.
+        if (!options.Value.ShadowBeforeAck || peers.Peers.Count == 0 || envelope.ShadowHolder is not null || envelope.ShadowOf is not null)
+            return;
+        foreach (var peer in Candidates(envelope))
+        {
+            if (await TryCopyAsync(message, peer))
+            {
+                await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = peer.Id }, $"shadow copy held by {peer.Id}");
+                return;
+            }
+        }
+        if (options.Value.RejectMessageOnShadowFailure)
+        {
+            await spool.Spool.MarkFinishedAsync(envelope.QueueId, "refused: no peer took a shadow copy");
+            LogRefused(envelope.QueueId);
+            throw new MessageRefusedException(NotRedundant);
+        }
+        metrics.AcceptedWithoutRedundancy.Inc();
+        LogNotRedundant(envelope.QueueId);
+    }
+
+    /// <summary>Peers in the configured preference order (ShadowPeers, else the peer list): live ones first, and
+    /// before those, ones that are not this message's next hop (a copy on the node we relay to protects nothing).</summary>
+    private IEnumerable<Peer> Candidates(SpooledEnvelope envelope)
+    {
+        var order = options.Value.ShadowPeers is { Length: > 0 } preferred
+            ? preferred.Select(peers.ById).OfType<Peer>()
+            : peers.Peers;
+        var nextHops = envelope.Recipients.Select(r => routes.Resolve(r.Address)).OfType<SmartHostRoute>()
+            .SelectMany(r => r.Hosts).Select(h => h.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return order.OrderBy(p => peers.IsDown(p.Id)).ThenBy(p => nextHops.Contains(p.EndPoint.ToString()));
+    }
+
+    private async Task<bool> TryCopyAsync(SpooledMessage message, Peer peer)
+    {
+        var timeouts = new SmtpClientTimeouts(options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout);
+        var key = $"copy|{peer.Id}";
+        using var deadline = new CancellationTokenSource(options.Value.ShadowCopyTimeout, time);
+        var connection = pool.Rent(key);
+        try
+        {
+            connection ??= await SmtpClientConnection.OpenAsync(peer.Id, peer.EndPoint, profile, TlsMode.None, timeouts, time, deadline.Token);
+            if (connection.PrimaryNode is null)
+            {
+                await connection.DisposeAsync();
+                return false; // the peer does not take XSHADOW from us
+            }
+            var job = new DeliveryJob(message, new SmtpHostRoute(peer), peer.Id, message.Envelope.Recipients,
+                ExtraMailParameters: $"{TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter}={profile.ShadowNodeId}:{message.Envelope.QueueId}");
+            var results = await SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, deadline.Token);
+            pool.Return(key, connection);
+            return results.All(r => r.Outcome == DeliveryOutcome.Delivered);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (connection is not null)
+                await connection.DisposeAsync();
+            LogCopyFailed(message.Envelope.QueueId, peer.Id, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>The route a copy travels: straight to the peer.</summary>
+    private sealed record SmtpHostRoute(Peer Peer) : Route($"shadow:{Peer.Id}");
+
+    [LoggerMessage(5200, LogLevel.Warning, "{QueueId}: shadow copy to {Peer} failed: {Reason}")]
+    private partial void LogCopyFailed(string queueId, string peer, string reason);
+
+    [LoggerMessage(5201, LogLevel.Warning, "{QueueId}: accepted without redundancy: no peer took a shadow copy")]
+    private partial void LogNotRedundant(string queueId);
+
+    [LoggerMessage(5202, LogLevel.Warning, "{QueueId}: refused with 451 4.4.0: no peer took a shadow copy (RejectMessageOnShadowFailure)")]
+    private partial void LogRefused(string queueId);
+}
