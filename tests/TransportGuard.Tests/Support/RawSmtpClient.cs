@@ -29,6 +29,16 @@ public sealed class RawSmtpClient : IAsyncDisposable
         return new RawSmtpClient(tcp);
     }
 
+    /// <summary>Connects from a given loopback address (to look like a peer node, or like a stranger).</summary>
+    public static async Task<RawSmtpClient> ConnectFromAsync(IPEndPoint endPoint, IPAddress source)
+    {
+        var tcp = new TcpClient(new IPEndPoint(source, 0));
+        await tcp.ConnectAsync(endPoint, TestContext.Current.CancellationToken);
+        var client = new RawSmtpClient(tcp);
+        Assert.Equal(220, (await client.ReadReplyAsync()).Code);
+        return client;
+    }
+
     /// <summary>Connects and reads the greeting, which must be a 220.</summary>
     public static async Task<RawSmtpClient> ConnectGreetedAsync(IPEndPoint endPoint, string? ehlo = "client.test")
     {
