@@ -6,10 +6,10 @@ using TransportGuard;
 using TransportGuard.Admin.Cli;
 using TransportGuard.Spool;
 
-// `transportguard spool ...` inspects a spool offline; `queue` and `resubmit` talk to a running gateway's admin API;
+// `transportguard spool ...` inspects a spool offline; `queue`, `resubmit` and `drain` talk to a running gateway's admin API;
 // anything else runs the gateway.
-if (args.Length > 0 && args[0] is "spool" or "queue" or "resubmit")
-    return await new RootCommand("TransportGuard tools") { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build() }.Parse(args).InvokeAsync();
+if (args.Length > 0 && args[0] is "spool" or "queue" or "resubmit" or "drain")
+    return await new RootCommand("TransportGuard tools") { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), DrainCommand.Build() }.Parse(args).InvokeAsync();
 
 try
 {

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Routing;
 namespace TransportGuard.Admin;
 
 /// <summary>
-/// Shadow queues and Safety Net resubmission (DESIGN.md sections 3-4). Those features are the next issues: until
-/// they run, the shadow list is truthfully empty and a resubmit request is validated and matches nothing, with a
-/// note saying why, so scripts and the CLI can be written against the final shape now.
+/// Shadow queues per peer, drain, and Safety Net resubmission (DESIGN.md sections 3-4). The Safety Net is the next
+/// wave: until it runs, a resubmit request is validated and matches nothing, with a note saying why, so scripts and
+/// the CLI can be written against the final shape now.
 /// </summary>
 public static class RedundancyApi
 {
@@ -21,7 +21,21 @@ public static class RedundancyApi
 
     public static void MapRedundancyApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/shadow", () => Results.Ok(Array.Empty<ShadowQueue>()));
+        api.MapGet("/shadow", (Shadow.PeerDirectory peers, Shadow.ShadowStore store) =>
+            Results.Ok(peers.Peers.Select(p => new ShadowQueue(p.Id, store.Count(p.Id))).ToArray()));
+
+        // Take this node out for maintenance: hand its queue to a peer, then it can be stopped empty.
+        api.MapPost("/drain", async (Shadow.NodeDrain drain, string? to, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                return Results.Ok(await drain.DrainAsync(to, cancellationToken));
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Results.BadRequest(new { error = ex.Message });
+            }
+        });
 
         api.MapPost("/safetynet/resubmit", (ResubmitRequest request) =>
         {

@@ -174,7 +174,7 @@ public sealed partial class QueueManager : BackgroundService
     {
         await foreach (var queueId in _ready.Reader.ReadAllAsync(stoppingToken))
         {
-            if (!Spool.Index.TryGet(queueId, out var message))
+            if (_paused || !Spool.Index.TryGet(queueId, out var message))
                 continue;
             var progress = Spool.Index.Progress(queueId);
             if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId)
@@ -182,7 +182,10 @@ public sealed partial class QueueManager : BackgroundService
                 continue;
             await _activeSlots.WaitAsync(stoppingToken);
             var attempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_active.TryAdd(queueId, attempt.Task))
+            bool started;
+            lock (_dispatchLock) // a pause takes this lock: once PauseDispatch returns, no attempt starts
+                started = !_paused && _active.TryAdd(queueId, attempt.Task);
+            if (!started)
             {
                 _activeSlots.Release();
                 continue;

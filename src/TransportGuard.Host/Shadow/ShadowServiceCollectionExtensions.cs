@@ -30,6 +30,7 @@ public static class ShadowServiceCollectionExtensions
     {
         services.AddSingleton<ISmtpExtension, ShadowExtension>();
         services.AddSingleton<IRedundancyGate, ShadowCopier>();
+        services.AddSingleton<NodeDrain>();
         services.AddSingleton<ShadowManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowManager>());
         return services;

@@ -18,6 +18,7 @@ public static class SmtpServiceCollectionExtensions
         services.AddSingleton<RelayPolicy>();
         services.AddSingleton<TlsCertificateProvider>();
         services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<DrainState>();
         services.AddSingleton<SmtpSessionServices>();
         services.AddSingleton<SmtpListener>();
         services.AddHostedService(sp => sp.GetRequiredService<SmtpListener>());

@@ -17,6 +17,7 @@ namespace TransportGuard.Smtp.Transport;
 public sealed partial class SmtpListener(
     SmtpSessionServices services,
     ConnectionLimiter limiter,
+    DrainState drain,
     IOptions<SmtpServerOptions> options,
     ILogger<SmtpListener> logger) : BackgroundService
 {
@@ -87,6 +88,11 @@ public sealed partial class SmtpListener(
         client.NoDelay = true;
         var remote = (IPEndPoint)client.RemoteEndPoint!;
         var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        if (drain.Refuses(address))
+        {
+            await RefuseAsync(client, DrainState.Refusal);
+            return;
+        }
         if (limiter.TryAcquire(address) is { } refusal)
         {
             await RefuseAsync(client, refusal);

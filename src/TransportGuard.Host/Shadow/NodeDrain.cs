@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TransportGuard.Delivery;
+using TransportGuard.Delivery.Routing;
+using TransportGuard.Delivery.Smtp;
+using TransportGuard.Queue;
+using TransportGuard.Smtp;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Shadow;
+
+public sealed record DrainReport(string Peer, int HandedOver, int Dropped, int Failed, int Remaining);
+
+/// <summary>
+/// Takes a node out for maintenance (DESIGN.md section 3; Exchange lets an operator remove a hub at any time): it
+/// stops taking mail, lets running deliveries finish, hands every queued message to a peer over SMTP (the peer
+/// becomes its owner), drops the shadows it held for others (their primaries still have the messages), and waits
+/// until the holders of what it handed on have acknowledged their discard notices. Then it can be stopped with an
+/// empty queue.
+/// </summary>
+public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, PeerDirectory peers, DrainState drain, SmtpClientProfile profile,
+    IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<NodeDrain> logger)
+{
+    public async Task<DrainReport> DrainAsync(string? peerId, CancellationToken cancellationToken)
+    {
+        var target = (peerId is null ? peers.Peers.FirstOrDefault(p => !peers.IsDown(p.Id)) : peers.ById(peerId))
+            ?? throw new InvalidOperationException(peerId is null ? "no live peer to drain to" : $"{peerId} is not a configured peer");
+        drain.Begin(peers.Peers.Select(p => p.EndPoint.Address));
+        queue.PauseDispatch();
+        LogDraining(target.Id);
+        await UntilAsync(() => queue.ActiveCount == 0, TimeSpan.FromSeconds(60), cancellationToken);
+
+        int handedOver = 0, dropped = 0, failed = 0;
+        var timeouts = new SmtpClientTimeouts(delivery.Value.ConnectTimeout, delivery.Value.CommandTimeout, delivery.Value.DataTimeout);
+        SmtpClientConnection? connection = null;
+        try
+        {
+            foreach (var message in spool.Spool.Index.Messages.ToList())
+            {
+                var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
+                if (message.Envelope.ShadowOf is not null || progress.Shadow is not null)
+                {
+                    await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, "shadow dropped: this node was drained");
+                    dropped++;
+                    continue;
+                }
+                if (progress.AwaitingDiscard)
+                    continue; // delivered; only its holder's acknowledgement is awaited
+                var pending = message.Envelope.Recipients.Where(r => !progress.IsDone(r.Address)).ToList();
+                // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
+                connection ??= await SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null },
+                    TlsMode.May, timeouts, time, cancellationToken);
+                var results = await SmtpTransaction.SendAsync(connection, new DeliveryJob(message, new DrainRoute(target), target.Id, pending),
+                    spool.Spool, timeouts, cancellationToken);
+                if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
+                {
+                    await queue.HandedOverAsync(message, results);
+                    handedOver++;
+                }
+                else
+                {
+                    failed++;
+                }
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+                await connection.CloseAsync();
+        }
+        await UntilAsync(() => !spool.Spool.Index.Messages.Any(m => spool.Spool.Index.Progress(m.Envelope.QueueId).AwaitingDiscard),
+            TimeSpan.FromSeconds(30), cancellationToken);
+        var report = new DrainReport(target.Id, handedOver, dropped, failed, spool.Spool.Index.Count);
+        LogDrained(report.Peer, report.HandedOver, report.Dropped, report.Failed, report.Remaining);
+        return report;
+    }
+
+    private async Task UntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (!condition() && time.GetUtcNow() < deadline)
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+    }
+
+    private sealed record DrainRoute(Peer Peer) : Route($"drain:{Peer.Id}");
+
+    [LoggerMessage(5300, LogLevel.Warning, "Draining: taking no new mail, handing the queue to {Peer}")]
+    private partial void LogDraining(string peer);
+
+    [LoggerMessage(5301, LogLevel.Warning, "Drained to {Peer}: {HandedOver} message(s) handed over, {Dropped} shadow(s) dropped, {Failed} refused by the peer, {Remaining} left in the spool")]
+    private partial void LogDrained(string peer, int handedOver, int dropped, int failed, int remaining);
+}

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using TransportGuard.Tests.Support;
+
+namespace TransportGuard.Tests.Shadow;
+
+/// <summary>A node taken out for maintenance hands its queue to a peer and can be stopped empty, losing nothing.</summary>
+public sealed partial class DrainTests
+{
+    private const int Messages = 10;
+
+    [Fact]
+    public async Task Drain_hands_the_queue_to_a_peer_refuses_new_mail_and_the_node_stops_empty_with_nothing_lost_or_doubled()
+    {
+        await using var stuckSink = ScriptedNextHop.Start(new NextHopScript { DataReply = _ => "451 4.3.0 not now" });
+        await using var goodSink = ScriptedNextHop.Start();
+        var (aPort, bPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
+        string[] peers = ["--peer", $"hubA@127.0.0.3:{aPort}", "--peer", $"hubB@127.0.0.4:{bPort}"];
+        string[] common = ["--Queue:Suspended", "false", "--Queue:RetryInitialDelay", "00:00:00.300", "--Queue:RetryMaxDelay", "00:00:00.600", .. peers];
+        var (aData, bData) = (TempDirectory.Create("hubA"), TempDirectory.Create("hubB"));
+        await using var hubB = await GatewayProcess.StartAsync(bData, ["--node-id", "hubB", "--smtp", $"127.0.0.4:{bPort}", "--http", "127.0.0.4:0", "--relay-to", $"127.0.0.1:{goodSink.Port}", .. common]);
+        await using var hubA = await GatewayProcess.StartAsync(aData, ["--node-id", "hubA", "--smtp", $"127.0.0.3:{aPort}", "--http", "127.0.0.3:0", "--relay-to", $"127.0.0.1:{stuckSink.Port}", .. common]);
+        await using (var client = await RawSmtpClient.ConnectGreetedAsync(hubA.SmtpEndPoint))
+        {
+            for (var i = 0; i < Messages; i++)
+            {
+                await client.BeginDataAsync("sender@example.org", $"rcpt{i}@example.com");
+                Assert.Equal(250, (await client.CommandAsync($"Subject: drained {i}\r\n\r\nbody\r\n.")).Code);
+            }
+        }
+
+        var drain = await ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, "drain", "--to", "hubB", "--url", hubA.HttpAddress!.ToString()], TimeSpan.FromSeconds(120));
+        using var hubAHttp = AdminHttp.Client(hubA.HttpAddress!);
+        Assert.True(drain.ExitCode == 0, drain.Output + drain.Error + await hubAHttp.TextAsync("/api/queue"));
+        Assert.Equal($"drained to hubB: {Messages} handed over, 0 shadow(s) dropped, 0 refused, 0 left", drain.Output.Trim());
+        await using (var refused = await RawSmtpClient.ConnectAsync(hubA.SmtpEndPoint))
+            Assert.StartsWith("421 4.3.2", (await refused.ReadReplyAsync()).Last, StringComparison.Ordinal);
+
+        Assert.Equal(0, await hubA.TerminateAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (goodSink.Messages.Count < Messages)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{goodSink.Messages.Count} of {Messages} delivered by hubB");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken); // hubB notices hubA is gone
+        var subjects = goodSink.Messages.Select(m => Subject().Match(m.Text).Value).ToList();
+        Assert.Equal(Messages, subjects.Distinct().Count());
+        Assert.Equal(Messages, subjects.Count); // hubB took over nothing: its shadow copies were discarded before the stop
+        Assert.Empty(stuckSink.Messages);
+        Assert.Empty(StoredMessage.ReadOffline(aData));
+        TempDirectory.Delete(aData);
+        TempDirectory.Delete(bData);
+    }
+
+    [GeneratedRegex(@"(?m)^Subject: drained \d+")]
+    private static partial Regex Subject();
+}
