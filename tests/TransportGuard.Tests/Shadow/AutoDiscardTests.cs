@@ -1,0 +1,45 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using TransportGuard.Tests.Support;
+
+namespace TransportGuard.Tests.Shadow;
+
+/// <summary>A shadow whose primary never sends a discard notice is dropped after ShadowMessageAutoDiscardInterval,
+/// with a metric and a log line, on a virtual clock.</summary>
+public sealed class AutoDiscardTests
+{
+    [Fact]
+    public async Task A_shadow_copy_never_discarded_is_dropped_after_the_interval_and_not_before()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await TestGateway.StartAsync(time,
+            ("Shadow:NodeId", "hub"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"),
+            ("Shadow:ShadowMessageAutoDiscardInterval", "2.00:00:00"), ("Shadow:ShadowHeartbeatRetryCount", "100"), ("Queue:Suspended", "false"));
+        await using (var edge = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3")))
+        {
+            Assert.Equal(250, (await edge.CommandAsync("EHLO edge.test")).Code);
+            Assert.Equal("250 hub", (await edge.CommandAsync("XSHADOW edge")).Last);
+            Assert.Equal(250, (await edge.CommandAsync("MAIL FROM:<a@example.org> XSHADOWOF=edge:00T41EDGEQUEUE1")).Code);
+            Assert.Equal(250, (await edge.CommandAsync("RCPT TO:<b@example.com>")).Code);
+            Assert.Equal(354, (await edge.CommandAsync("DATA")).Code);
+            Assert.Equal(250, (await edge.CommandAsync("Subject: shadow\r\n\r\nbody\r\n.")).Code);
+        }
+        var shadow = Assert.Single(gateway.Messages());
+        Assert.Equal("edge", shadow.Envelope.ShadowOf!.Primary);
+        Assert.Equal("00T41EDGEQUEUE1", shadow.Envelope.ShadowOf.PrimaryQueueId);
+
+        time.Advance(TimeSpan.FromDays(2) - TimeSpan.FromMinutes(5));
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Single(gateway.Messages()); // not a moment early (and never delivered: it is edge's to deliver)
+
+        time.Advance(TimeSpan.FromMinutes(10));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (gateway.Messages().Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the shadow was not auto-discarded");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        using var http = AdminHttp.Client(gateway.HttpAddress);
+        Assert.Contains("transportguard_shadow_auto_discarded_total 1", await http.TextAsync("/metrics"), StringComparison.Ordinal);
+    }
+}
