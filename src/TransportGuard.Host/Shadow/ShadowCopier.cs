@@ -22,20 +22,25 @@ public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool
 {
     public static readonly SmtpReply NotRedundant = new(451, "4.4.0", "Message failed to be made redundant");
 
-    public async Task ProtectAsync(SpooledMessage message)
+    public string? PlanHolder(SpooledEnvelope envelope) =>
+        // A peer that relayed it with XSHADOW holds a shadow already; a shadow copy is not ours to protect.
+        !options.Value.ShadowBeforeAck || peers.Peers.Count == 0 || envelope.ShadowHolder is not null || envelope.ShadowOf is not null
+            ? null
+            : Candidates(envelope).FirstOrDefault()?.Id;
+
+    public async Task ProtectAsync(SpooledMessage message, string plannedHolder)
     {
         var envelope = message.Envelope;
-        // A peer that relayed it with XSHADOW holds a shadow already; a shadow copy is not ours to protect.
-        if (!options.Value.ShadowBeforeAck || peers.Peers.Count == 0 || envelope.ShadowHolder is not null || envelope.ShadowOf is not null)
-            return;
-        foreach (var peer in Candidates(envelope))
+        foreach (var peer in Candidates(envelope).OrderBy(p => p.Id != plannedHolder))
         {
             if (await TryCopyAsync(message, peer))
             {
-                await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = peer.Id }, $"shadow copy held by {peer.Id}");
+                if (peer.Id != plannedHolder) // the envelope names the planned one
+                    await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = peer.Id }, $"shadow copy held by {peer.Id}");
                 return;
             }
         }
+        await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = MessageProgress.NoHolder }, "no peer holds a shadow copy");
         if (options.Value.RejectMessageOnShadowFailure)
         {
             await spool.Spool.MarkFinishedAsync(envelope.QueueId, "refused: no peer took a shadow copy");

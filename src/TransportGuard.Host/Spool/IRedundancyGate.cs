@@ -6,5 +6,10 @@ namespace TransportGuard.Spool;
 /// </summary>
 public interface IRedundancyGate
 {
-    Task ProtectAsync(SpooledMessage message);
+    /// <summary>The peer that should hold this message's shadow, written into the envelope with the commit (so the
+    /// common case needs no record of its own); null when no copy is wanted.</summary>
+    string? PlanHolder(SpooledEnvelope envelope);
+
+    /// <summary>Makes the copy (to the planned holder first); records another holder, or none, if that one fails.</summary>
+    Task ProtectAsync(SpooledMessage message, string plannedHolder);
 }

@@ -30,7 +30,15 @@ public sealed record MessageProgress(
 {
     /// <summary>The peer holding a shadow of this message: the one that relayed it with XSHADOW, or the one we copied
     /// it to before our 250.</summary>
-    public string? HolderOf(SpooledEnvelope envelope) => Holder ?? envelope.ShadowHolder;
+    public string? HolderOf(SpooledEnvelope envelope) => Holder switch
+    {
+        null => envelope.ShadowHolder,
+        NoHolder => null,
+        _ => Holder,
+    };
+
+    /// <summary>Recorded when the planned shadow copy could not be made anywhere: no peer holds this message.</summary>
+    public const string NoHolder = "-";
 
     public static readonly MessageProgress Initial = new(0, 0, null, false,
         ImmutableDictionary.Create<string, RecipientOutcome>(StringComparer.OrdinalIgnoreCase),

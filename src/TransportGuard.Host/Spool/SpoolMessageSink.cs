@@ -36,10 +36,13 @@ public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, D
         {
             var sha256 = Convert.ToHexString(_hash.GetHashAndReset());
             // Durable here first; then made redundant (or refused) before the 250; only then may it be delivered.
-            var message = await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256), announce: false);
+            var spooled = SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256);
+            var planned = redundancy.PlanHolder(spooled);
+            var message = await spool.CommitMessageAsync(spooled with { ShadowHolder = planned ?? spooled.ShadowHolder }, announce: false);
             try
             {
-                await redundancy.ProtectAsync(message);
+                if (planned is not null)
+                    await redundancy.ProtectAsync(message, planned);
             }
             finally
             {
