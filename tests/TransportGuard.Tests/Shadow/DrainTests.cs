@@ -5,6 +5,7 @@ using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Shadow;
 
 /// <summary>A node taken out for maintenance hands its queue to a peer and can be stopped empty, losing nothing.</summary>
+[Collection(nameof(ClusterCollection))]
 public sealed partial class DrainTests
 {
     private const int Messages = 10;

@@ -4,6 +4,7 @@ using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Shadow;
 
 /// <summary>Shadow before ack (DESIGN.md section 3): the edge copies each message to a peer before its 250.</summary>
+[Collection(nameof(ClusterCollection))]
 public sealed partial class ShadowBeforeAckTests
 {
     private const int Messages = 20;

@@ -8,6 +8,7 @@ namespace TransportGuard.Tests.Shadow;
 /// cannot deliver yet; hub1 is killed (or frozen); the edge takes over about a second later and delivers through
 /// hub2; when hub1 comes back it asks the edge what was taken over and delivers none of it.
 /// </summary>
+[Collection(nameof(ClusterCollection))]
 public sealed partial class ThreeNodeTakeoverTests
 {
     private const int Messages = 30;
