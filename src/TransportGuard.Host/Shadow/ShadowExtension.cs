@@ -12,7 +12,7 @@ namespace TransportGuard.Shadow;
 /// (500 5.5.1), which the session logs.
 /// </summary>
 public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, SpoolService spool,
-    Queue.QueueManager queue, HolderLeases leases, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
+    Queue.QueueManager queue, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
 {
     private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
 
@@ -22,7 +22,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
 
     /// <summary>A peer that said XSHADOW may send shadow copies (MAIL ... XSHADOWOF=primary:queue-id).</summary>
     public IEnumerable<string> MailParameters(SmtpSessionInfo session) =>
-        IsPeer(session) && session.Items.ContainsKey(SmtpSessionItems.ShadowHolder) ? [TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter] : [];
+        IsPeer(session) && session.Items.ContainsKey(SmtpSessionItems.ShadowHolder) && !drain.Draining ? [TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter] : [];
 
     public async ValueTask<SmtpReply> HandleAsync(ExtensionCommand command, SmtpSessionInfo session, CancellationToken cancellationToken)
     {
@@ -32,6 +32,9 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
             return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack>" : ">")} (this address belongs to {peer.Id})");
         switch (command.Name)
         {
+            case "XSHADOW" when drain.Draining:
+                // A node on its way out takes no new shadows or copies: the peer keeps its mail, or copies elsewhere.
+                return new SmtpReply(451, "4.3.2", "this node is being drained");
             case "XSHADOW":
                 session.Items[SmtpSessionItems.ShadowHolder] = peer.Id;
                 return new SmtpReply(250, null, identity.NodeId);

@@ -32,7 +32,12 @@ public sealed partial class DrainTests
 
         var drain = await ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, "drain", "--to", "hubB", "--url", hubA.HttpAddress!.ToString()], TimeSpan.FromSeconds(120));
         using var hubAHttp = AdminHttp.Client(hubA.HttpAddress!);
-        Assert.True(drain.ExitCode == 0, drain.Output + drain.Error + await hubAHttp.TextAsync("/api/queue"));
+        if (drain.ExitCode != 0)
+        {
+            var left = await hubAHttp.TextAsync("/api/queue");
+            var ids = System.Text.RegularExpressions.Regex.Matches(left, "\"queueId\":\"(\\w+)\"").Select(m => m.Groups[1].Value).ToList();
+            Assert.Fail(drain.Output + left + "\n" + string.Join('\n', hubA.Output.Split('\n').Where(l => ids.Any(id => l.Contains(id, StringComparison.Ordinal)))));
+        }
         Assert.Equal($"drained to hubB: {Messages} handed over, 0 shadow(s) dropped, 0 refused, 0 left", drain.Output.Trim());
         await using (var refused = await RawSmtpClient.ConnectAsync(hubA.SmtpEndPoint))
             Assert.StartsWith("421 4.3.2", (await refused.ReadReplyAsync()).Last, StringComparison.Ordinal);
