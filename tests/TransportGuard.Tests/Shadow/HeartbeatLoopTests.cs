@@ -54,16 +54,22 @@ public sealed class HeartbeatLoopTests
         }
     }
 
-    [Fact]
-    public async Task Three_failed_beats_at_300_ms_take_over_once_and_two_do_not()
+    /// <summary>Runs the real loop on a virtual clock around <paramref name="body"/>, then stops it.</summary>
+    private static async Task WithRunningLoopAsync(Func<FakeTimeProvider, Transport, Listener, HeartbeatLoop, Task> body)
     {
         var time = new FakeTimeProvider();
-        var transport = new Transport();
-        var listener = new Listener();
+        var (transport, listener) = (new Transport(), new Listener());
         var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
         using var stop = new CancellationTokenSource();
         var running = loop.RunAsync(stop.Token);
+        await body(time, transport, listener, loop);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
 
+    [Fact]
+    public Task Three_failed_beats_at_300_ms_take_over_once_and_two_do_not() => WithRunningLoopAsync(async (time, transport, listener, _) =>
+    {
         await TickAsync(time, 2);
         Assert.Equal(2, transport.Acks.Count);
         Assert.Empty(listener.Takeovers);
@@ -71,19 +77,11 @@ public sealed class HeartbeatLoopTests
         Assert.Single(listener.Takeovers);
         await TickAsync(time, 5);
         Assert.Single(listener.Takeovers); // declared down once, not on every further failure
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-    }
+    });
 
     [Fact]
-    public async Task A_success_in_between_resets_the_count()
+    public Task A_success_in_between_resets_the_count() => WithRunningLoopAsync(async (time, transport, listener, loop) =>
     {
-        var time = new FakeTimeProvider();
-        var transport = new Transport();
-        var listener = new Listener();
-        var loop = new HeartbeatLoop("hub1", transport, listener, Options, time);
-        using var stop = new CancellationTokenSource();
-        var running = loop.RunAsync(stop.Token);
         await TickAsync(time, 2);
         transport.Answer = _ => new DiscardReply("inc-1", 1, []);
         await TickAsync(time, 1);
@@ -91,9 +89,7 @@ public sealed class HeartbeatLoopTests
         await TickAsync(time, 2);
         Assert.Empty(listener.Takeovers);
         Assert.Equal(2, loop.ConsecutiveFailures);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-    }
+    });
 
     [Fact]
     public async Task A_changed_incarnation_takes_over_at_once()
