@@ -25,7 +25,10 @@ public sealed partial class DeliveryCrashTests
             await using var gateway = await GatewayProcess.StartAsync(data, args);
             using var stop = new CancellationTokenSource();
             var senders = Enumerable.Range(0, 4).Select(s => SendUntilKilledAsync(gateway, cycle, s, acknowledged, stop.Token)).ToArray();
-            await Task.Delay(Random.Shared.Next(400, 1500), TestContext.Current.CancellationToken);
+            // Kill only once this cycle has acknowledged some mail (a loaded machine may take a while), at a random moment after.
+            for (var wait = 0; wait < 200 && acknowledged.Count < 5 * (cycle + 1); wait++)
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Task.Delay(Random.Shared.Next(100, 1000), TestContext.Current.CancellationToken);
             await gateway.KillAsync();
             await stop.CancelAsync();
             await Task.WhenAll(senders);
