@@ -21,6 +21,9 @@ public interface IHeartbeatListener
     Task TakeOverAsync(string primary, string reason);
 
     void Beat(string primary, TimeSpan roundTrip, bool failed);
+
+    /// <summary>Acting on a reply failed (the spool refused a record): the loop goes on with the next beat.</summary>
+    void Faulted(string primary, Exception exception);
 }
 
 /// <summary>
@@ -37,13 +40,30 @@ public sealed class HeartbeatLoop(string primary, IHeartbeatTransport transport,
 
     public int ConsecutiveFailures { get; private set; }
 
+    /// <summary>Beats completed, whatever their outcome (lets a test on a virtual clock wait for each).</summary>
+    public int Beats => Volatile.Read(ref _beats);
+    private int _beats;
+
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.ShadowHeartbeatFrequency, time);
         // Every peer is watched, not only those we hold shadows for: a dead peer is routed around either way, and
         // each query renews our lease at the primary (see HolderLeases), which lets it deliver what we shadow.
         while (await timer.WaitForNextTickAsync(stoppingToken))
-            await BeatAsync(stoppingToken);
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                listener.Faulted(primary, ex); // the batch stays unacknowledged, so it comes again
+            }
+            finally
+            {
+                Interlocked.Increment(ref _beats);
+            }
+        }
     }
 
     /// <summary>One heartbeat (public for tests that drive beats one by one).</summary>

@@ -93,6 +93,8 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
             await _queue.TakeOverAsync(local);
     }
 
+    public void Faulted(string primary, Exception exception) => LogLoopFaulted(exception, primary);
+
     public void Beat(string primary, TimeSpan roundTrip, bool failed)
     {
         if (failed)
@@ -115,21 +117,36 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, _options.ShadowMessageAutoDiscardInterval.TotalSeconds / 10))), _time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var cutoff = _time.GetUtcNow() - _options.ShadowMessageAutoDiscardInterval;
-            foreach (var message in _spool.Spool.Index.Messages)
+            try
             {
-                var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
-                // Shadows, and delivered takeover copies kept for a fencing question that never came.
-                var held = message.Envelope.ShadowOf ?? progress.Shadow ?? (progress.AwaitingDiscard ? message.Envelope.TakenOverFrom : null);
-                if (held is not { } shadow || shadow.Since > cutoff)
-                    continue;
-                _store.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
-                await _spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");
-                _metrics.AutoDiscarded.Inc();
-                LogAutoDiscarded(message.Envelope.QueueId, shadow.Primary);
+                await AutoDiscardOnceAsync();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogLoopFaulted(ex, "auto-discard");
             }
         }
     }
+
+    private async Task AutoDiscardOnceAsync()
+    {
+        var cutoff = _time.GetUtcNow() - _options.ShadowMessageAutoDiscardInterval;
+        foreach (var message in _spool.Spool.Index.Messages)
+        {
+            var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
+            // Shadows, and delivered takeover copies kept for a fencing question that never came.
+            var held = message.Envelope.ShadowOf ?? progress.Shadow ?? (progress.AwaitingDiscard ? message.Envelope.TakenOverFrom : null);
+            if (held is not { } shadow || shadow.Since > cutoff)
+                continue;
+            _store.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
+            await _spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");
+            _metrics.AutoDiscarded.Inc();
+            LogAutoDiscarded(message.Envelope.QueueId, shadow.Primary);
+        }
+    }
+
+    [LoggerMessage(5103, LogLevel.Error, "Shadow work for {Primary} failed; it is tried again on the next beat")]
+    private partial void LogLoopFaulted(Exception exception, string primary);
 
     [LoggerMessage(5100, LogLevel.Warning, "Peer {Primary} is down ({Reason}): taking over {Count} shadow message(s)")]
     private partial void LogTakeover(string primary, string reason, int count);

@@ -187,7 +187,8 @@ public sealed partial class MessageSpool : IAsyncDisposable
     public async Task<long> TruncateAsync()
     {
         // Neither a live message nor one still being received may lose a record.
-        var until = new[] { Index.LowestLiveAddress, _receiving.IsEmpty ? null : _receiving.Values.Min() }
+        // Min over nullables is null when empty: the dictionaries change under us, so never test-then-Min.
+        var until = new[] { Index.LowestLiveAddress, _receiving.Values.Select(a => (long?)a).Min() }
             .OfType<long>().DefaultIfEmpty(_log.Log.TailAddress).Min();
         if (until <= _log.Log.BeginAddress)
             return _log.Log.BeginAddress;

@@ -28,7 +28,7 @@ public sealed class SpoolIndex
         _messages.TryUpdate(current.Envelope.QueueId, copy, current);
 
     /// <summary>The lowest log address any live message still needs: everything before it can be truncated.</summary>
-    public long? LowestLiveAddress => _messages.IsEmpty ? null : _messages.Values.Min(m => m.FirstAddress);
+    public long? LowestLiveAddress => _messages.Values.Select(m => (long?)m.FirstAddress).Min(); // null when empty, race-free
 
     public MessageProgress Progress(string queueId) =>
         _progress.TryGetValue(queueId, out var progress) ? progress : MessageProgress.Initial;

@@ -40,8 +40,10 @@ public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolO
                 if (freed > 0)
                     LogTruncated(freed, spool.Spool.BeginAddress);
             }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or ObjectDisposedException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // Never let housekeeping take the gateway down (a BackgroundService that throws stops the host):
+                // log it and try again on the next tick.
                 LogMaintenanceFailed(ex);
             }
         }

@@ -41,16 +41,24 @@ public sealed class HeartbeatLoopTests
         }
 
         public void Beat(string primary, TimeSpan roundTrip, bool failed) { }
+        public void Faulted(string primary, Exception exception) => throw exception;
     }
 
     private static readonly ShadowOptions Options = new() { ShadowHeartbeatFrequency = TimeSpan.FromMilliseconds(300), ShadowHeartbeatRetryCount = 3 };
 
-    private static async Task TickAsync(FakeTimeProvider time, int beats)
+    /// <summary>Advances the clock one interval at a time and waits for the loop to finish each beat.</summary>
+    private static async Task TickAsync(FakeTimeProvider time, HeartbeatLoop loop, int beats)
     {
         for (var i = 0; i < beats; i++)
         {
+            var before = loop.Beats;
             time.Advance(TimeSpan.FromMilliseconds(300));
-            await Task.Delay(30, TestContext.Current.CancellationToken); // let the loop run its beat
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (loop.Beats == before)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the loop did not beat");
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+            }
         }
     }
 
@@ -68,25 +76,25 @@ public sealed class HeartbeatLoopTests
     }
 
     [Fact]
-    public Task Three_failed_beats_at_300_ms_take_over_once_and_two_do_not() => WithRunningLoopAsync(async (time, transport, listener, _) =>
+    public Task Three_failed_beats_at_300_ms_take_over_once_and_two_do_not() => WithRunningLoopAsync(async (time, transport, listener, loop) =>
     {
-        await TickAsync(time, 2);
+        await TickAsync(time, loop, 2);
         Assert.Equal(2, transport.Acks.Count);
         Assert.Empty(listener.Takeovers);
-        await TickAsync(time, 1); // 900 ms after the last good beat
+        await TickAsync(time, loop, 1); // 900 ms after the last good beat
         Assert.Single(listener.Takeovers);
-        await TickAsync(time, 5);
+        await TickAsync(time, loop, 5);
         Assert.Single(listener.Takeovers); // declared down once, not on every further failure
     });
 
     [Fact]
     public Task A_success_in_between_resets_the_count() => WithRunningLoopAsync(async (time, transport, listener, loop) =>
     {
-        await TickAsync(time, 2);
+        await TickAsync(time, loop, 2);
         transport.Answer = _ => new DiscardReply("inc-1", 1, []);
-        await TickAsync(time, 1);
+        await TickAsync(time, loop, 1);
         transport.Answer = null;
-        await TickAsync(time, 2);
+        await TickAsync(time, loop, 2);
         Assert.Empty(listener.Takeovers);
         Assert.Equal(2, loop.ConsecutiveFailures);
     });

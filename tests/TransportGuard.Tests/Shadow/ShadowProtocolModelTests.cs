@@ -56,6 +56,7 @@ public sealed class ShadowProtocolModelTests
         }
 
         public void Beat(string primary, TimeSpan roundTrip, bool failed) { }
+        public void Faulted(string primary, Exception exception) => throw exception;
         public ValueTask ResetAsync() => ValueTask.CompletedTask;
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
