@@ -57,7 +57,9 @@ public sealed partial class ThreeNodeTakeoverTests
         using var hub1Http = AdminHttp.Client(cluster.Hub1.HttpAddress!);
         await UntilAsync(async () => SpoolMessages(await hub1Http.TextAsync("/metrics")) == 0,
             "hub1 still holds messages: " + string.Join('\n', cluster.Hub1.Output.Split('\n').Where(l => l.Contains("ShadowManager", StringComparison.Ordinal))));
-        Assert.True(cluster.Hub1.Output.Contains("Shadow holder edge took over", StringComparison.Ordinal), string.Join('\n', cluster.Hub1.Output.Split('\n').TakeLast(40)));
+        // The fencing answer drops the messages first and logs after: wait for the line rather than race it.
+        await UntilAsync(() => Task.FromResult(cluster.Hub1.Output.Contains("Shadow holder edge took over", StringComparison.Ordinal)),
+            "hub1 never logged what the edge took over:\n" + string.Join('\n', cluster.Hub1.Output.Split('\n').TakeLast(40)));
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
         var delivered = Subjects(hub2Sink).Concat(Subjects(hub1Sink)).ToList();
