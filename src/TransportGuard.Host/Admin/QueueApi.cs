@@ -36,7 +36,7 @@ public static class QueueApi
         });
 
         api.MapGet("/queue/{id}", (QueueManager queue, SpoolService spool, string id) =>
-            spool.Spool.Index.TryGet(id, out var message) && queue.List().FirstOrDefault(i => i.QueueId == id) is { } item
+            spool.Spool.Index.TryGet(id, out var message) && queue.Find(id) is { } item
                 ? Results.Ok(new MessageDetail(item, message.Envelope with { Chunks = [] },
                     [.. spool.Spool.Index.Progress(id).Outcomes.Values], spool.Spool.Index.Progress(id).Held))
                 : NotQueued(id));

@@ -23,7 +23,7 @@ public sealed partial class QueueManager
     {
         var now = _time.GetUtcNow();
         var counts = Enum.GetValues<QueueItemState>().ToDictionary(s => s, _ => 0);
-        foreach (var message in Spool.Index.Messages)
+        foreach (var message in Spool.Index.Unordered)
             counts[StateOf(message, Spool.Index.Progress(message.Envelope.QueueId), now)]++;
         return counts;
     }
@@ -38,22 +38,22 @@ public sealed partial class QueueManager
     public IReadOnlyList<QueueItem> List(QueueItemState? state = null, string? contains = null)
     {
         var now = _time.GetUtcNow();
-        var items = new List<QueueItem>();
-        foreach (var message in Spool.Index.Messages)
-        {
-            var envelope = message.Envelope;
-            var progress = Spool.Index.Progress(envelope.QueueId);
-            var itemState = StateOf(message, progress, now);
-            var pending = envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r)).ToList();
-            if (state is not null && itemState != state)
-                continue;
-            if (contains is not null && !envelope.ReversePath.Contains(contains, StringComparison.OrdinalIgnoreCase)
-                && !pending.Any(r => r.Contains(contains, StringComparison.OrdinalIgnoreCase)))
-                continue;
-            items.Add(new QueueItem(envelope.QueueId, envelope.ReversePath, pending, envelope.Length, envelope.ReceivedAt,
-                itemState, progress.Attempts, progress.NextAttemptAt, _lastError.GetValueOrDefault(envelope.QueueId)));
-        }
-        return items;
+        return [.. Spool.Index.Messages.Select(m => ItemOf(m, now))
+            .Where(i => state is null || i.State == state)
+            .Where(i => contains is null || i.Sender.Contains(contains, StringComparison.OrdinalIgnoreCase)
+                || i.PendingRecipients.Any(r => r.Contains(contains, StringComparison.OrdinalIgnoreCase)))];
+    }
+
+    /// <summary>One message as an operator sees it, or null when it is not queued.</summary>
+    public QueueItem? Find(string queueId) => Spool.Index.TryGet(queueId, out var message) ? ItemOf(message, _time.GetUtcNow()) : null;
+
+    private QueueItem ItemOf(SpooledMessage message, DateTimeOffset now)
+    {
+        var envelope = message.Envelope;
+        var progress = Spool.Index.Progress(envelope.QueueId);
+        return new QueueItem(envelope.QueueId, envelope.ReversePath, [.. envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r))],
+            envelope.Length, envelope.ReceivedAt, StateOf(message, progress, now), progress.Attempts, progress.NextAttemptAt,
+            _lastError.GetValueOrDefault(envelope.QueueId));
     }
 
     /// <summary>Keeps a message out of delivery until released (postsuper -h); survives restarts.</summary>

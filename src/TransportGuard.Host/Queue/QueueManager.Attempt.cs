@@ -61,8 +61,9 @@ public sealed partial class QueueManager
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
         }
-        _metrics.Delivered(results, _time.GetElapsedTime(started));
-        var delay = _time.GetElapsedTime(started).TotalSeconds;
+        var elapsed = _time.GetElapsedTime(started);
+        _metrics.Delivered(results, elapsed);
+        var delay = elapsed.TotalSeconds;
         foreach (var group in results.GroupBy(r => (r.Outcome, r.Diagnostic, r.RemoteMta)))
             LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), group.Key.RemoteMta ?? job.Route.Spec,
                 Describe(group.Key.Outcome), group.First().Status, group.Key.Diagnostic, delay);

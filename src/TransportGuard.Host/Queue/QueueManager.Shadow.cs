@@ -10,7 +10,7 @@ public sealed partial class QueueManager
     /// <summary>Shadows already taken over (a copy names them), found at start: a crash between writing the copy
     /// and finishing the shadow must not make a second copy.</summary>
     private HashSet<ShadowRef> TakenOverAtRecovery() =>
-        Spool.Index.Messages.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().Select(s => s with { Since = default }).ToHashSet();
+        Spool.Index.Unordered.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().Select(s => s with { Since = default }).ToHashSet();
 
     /// <summary>Indexes what a recovered message means for redundancy, before it is scheduled.</summary>
     private async Task RecoveredAsync(SpooledMessage message, MessageProgress progress, HashSet<ShadowRef> takenOver)

@@ -68,7 +68,7 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
             if (connection is not null)
                 await connection.CloseAsync();
         }
-        await UntilAsync(() => !spool.Spool.Index.Messages.Any(m => spool.Spool.Index.Progress(m.Envelope.QueueId).AwaitingDiscard),
+        await UntilAsync(() => !spool.Spool.Index.Unordered.Any(m => spool.Spool.Index.Progress(m.Envelope.QueueId).AwaitingDiscard),
             TimeSpan.FromSeconds(30), cancellationToken);
         var report = new DrainReport(target.Id, handedOver, dropped, failed, spool.Spool.Index.Count);
         LogDrained(report.Peer, report.HandedOver, report.Dropped, report.Failed, report.Remaining);

@@ -69,7 +69,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
     private async Task<SmtpReply> TakenAsync(string primary)
     {
         var taken = new List<string>();
-        foreach (var message in spool.Spool.Index.Messages)
+        foreach (var message in spool.Spool.Index.Unordered.ToList())
         {
             var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
             if (message.Envelope.TakenOverFrom is { } shadow && shadow.Primary == primary)

@@ -131,7 +131,7 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     private async Task AutoDiscardOnceAsync()
     {
         var cutoff = _time.GetUtcNow() - _options.ShadowMessageAutoDiscardInterval;
-        foreach (var message in _spool.Spool.Index.Messages)
+        foreach (var message in _spool.Spool.Index.Unordered.ToList())
         {
             var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
             // Shadows, and delivered takeover copies kept for a fencing question that never came.

@@ -12,6 +12,10 @@ public sealed class SpoolIndex
     public long Bytes => _messages.Values.Sum(m => m.Envelope.Length);
     public IEnumerable<SpooledMessage> Messages => _messages.Values.OrderBy(m => m.Envelope.QueueId, StringComparer.Ordinal);
 
+    /// <summary>The live messages in no particular order: for counts and scans that need no order (a metrics scrape
+    /// of a large queue should not sort it).</summary>
+    public IEnumerable<SpooledMessage> Unordered => _messages.Values;
+
     public bool TryGet(string queueId, out SpooledMessage message) => _messages.TryGetValue(queueId, out message!);
 
     /// <summary>Adds or replaces (a compacted copy supersedes the original).</summary>

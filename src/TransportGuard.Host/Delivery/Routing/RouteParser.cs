@@ -22,8 +22,10 @@ public static class RouteParser
         if (body.StartsWith("maildir:", StringComparison.OrdinalIgnoreCase))
         {
             var path = body["maildir:".Length..];
-            route = path.Length > 0 ? new MaildirRoute(spec, path) : null;
-            error = "maildir: needs a directory";
+            if (path.Length > 0)
+                route = new MaildirRoute(spec, path);
+            else
+                error = "maildir: needs a directory";
         }
         else if (body.StartsWith("smtp:", StringComparison.OrdinalIgnoreCase))
         {
@@ -37,8 +39,10 @@ public static class RouteParser
                 }
                 hosts.Add(host);
             }
-            route = hosts.Count > 0 ? new SmartHostRoute(spec, hosts, tls) : null;
-            error = "smtp: needs at least one HOST:PORT";
+            if (hosts.Count > 0)
+                route = new SmartHostRoute(spec, hosts, tls);
+            else
+                error = "smtp: needs at least one HOST:PORT";
         }
         else if (body.Equals("mx", StringComparison.OrdinalIgnoreCase) || body.StartsWith("mx:", StringComparison.OrdinalIgnoreCase))
         {

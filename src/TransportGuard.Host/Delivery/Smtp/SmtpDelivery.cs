@@ -54,7 +54,7 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
                         continue; // the idle connection had gone stale before anything was accepted: once more, fresh
                     // The session broke mid-transaction: whatever was sent was not acknowledged, so it is tried again
                     // later; the next hop discards an unfinished transaction (RFC 5321 3.8).
-                    return All(job, DeliveryOutcome.Deferred, ex is TimeoutException ? "4.4.2" : "4.4.2",
+                    return All(job, DeliveryOutcome.Deferred, "4.4.2",
                         $"lost connection with {connection.Remote}: {ex.Message}", connection.Remote);
                 }
                 catch (DeliveryFencedException ex)
