@@ -125,10 +125,11 @@ public sealed partial class QueueManager
         _fenced.GroupBy(f => f.Value).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(f => f.Key)]);
 
     /// <summary>
-    /// The holder answered (or could not be reached in time, <paramref name="takenOver"/> null): drop what it took
-    /// over, deliver the rest.
+    /// The holder answered the question sent at <paramref name="askedAt"/> (or could not be reached in time,
+    /// <paramref name="takenOver"/> null): drop what it took over, then restore (or waive) its lease, then deliver the
+    /// rest. In that order: with the lease back first, a taken-over message could start out before it is dropped.
     /// </summary>
-    public async Task ResolveFenceAsync(string holder, IReadOnlySet<string>? takenOver)
+    public async Task ResolveFenceAsync(string holder, IReadOnlySet<string>? takenOver, long? askedAt)
     {
         // Whatever the holder took over goes, fenced or not: one being delivered right now is abandoned before its
         // final dot, since a finished message may no longer complete (see the jobs' MayComplete).
@@ -140,6 +141,10 @@ public sealed partial class QueueManager
                 await Spool.MarkFinishedAsync(queueId, $"taken over by {holder} while this node was unreachable");
             }
         }
+        if (takenOver is not null && askedAt is { } asked)
+            _leases.Restore(holder, asked);
+        else
+            _leases.Waive(holder);
         foreach (var (queueId, fencedFor) in _fenced.ToList())
         {
             if (fencedFor != holder || !_fenced.TryRemove(queueId, out _))

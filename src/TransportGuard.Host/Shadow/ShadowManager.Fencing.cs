@@ -49,9 +49,9 @@ public sealed partial class ShadowManager
         {
             try
             {
+                var askedAt = _time.GetTimestamp();
                 var taken = await AskTakenAsync(_peers.ById(holder)!, stoppingToken);
-                _leases.Renew(holder);
-                await _queue.ResolveFenceAsync(holder, taken);
+                await _queue.ResolveFenceAsync(holder, taken, askedAt);
                 LogFenced(holder, taken.Count, count);
                 return;
             }
@@ -61,8 +61,7 @@ public sealed partial class ShadowManager
             }
         }
         LogFenceTimeout(holder, count);
-        _leases.Waive(holder);
-        await _queue.ResolveFenceAsync(holder, null);
+        await _queue.ResolveFenceAsync(holder, null, null);
     }
 
     private async Task<IReadOnlySet<string>> AskTakenAsync(Peer holder, CancellationToken stoppingToken)
@@ -77,12 +76,12 @@ public sealed partial class ShadowManager
             .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)).ToHashSet(StringComparer.Ordinal);
     }
 
-    [LoggerMessage(5110, LogLevel.Information, "Holding {Count} recovered message(s) until shadow holder {Holder} says which it took over")]
+    [LoggerMessage(5110, LogLevel.Information, "Holding {Count} message(s) until shadow holder {Holder} says which it took over (our lease on it lapsed, or we restarted)")]
     private partial void LogFencing(int count, string holder);
 
-    [LoggerMessage(5111, LogLevel.Information, "Shadow holder {Holder} took over {Taken} of {Count} recovered message(s); those are dropped, the rest delivered")]
+    [LoggerMessage(5111, LogLevel.Information, "Shadow holder {Holder} took over {Taken} message(s) of ours; those are dropped, the rest of the {Count} held delivered")]
     private partial void LogFenced(string holder, int taken, int count);
 
-    [LoggerMessage(5112, LogLevel.Warning, "Shadow holder {Holder} did not answer within the fencing timeout: delivering {Count} recovered message(s)")]
+    [LoggerMessage(5112, LogLevel.Warning, "Shadow holder {Holder} did not answer within the fencing timeout: delivering {Count} held message(s) without its word")]
     private partial void LogFenceTimeout(string holder, int count);
 }

@@ -24,12 +24,10 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     private readonly RedundancyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ShadowManager> _logger;
-    private readonly HolderLeases _leases;
 
     public ShadowManager(PeerDirectory peers, ShadowStore store, QueueManager queue, SpoolService spool, SmtpClientProfile profile,
-        IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, HolderLeases leases, TimeProvider time, ILogger<ShadowManager> logger)
+        IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
     {
-        _leases = leases;
         (_peers, _store, _queue, _spool, _profile, _options, _metrics, _time, _logger) = (peers, store, queue, spool, profile, options.Value, metrics, time, logger);
         queue.FenceRequested += OnFenceRequested; // subscribed before the queue starts recovering
         registry.BeforeCollect(() =>

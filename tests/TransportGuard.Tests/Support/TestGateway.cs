@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TransportGuard.Smtp.Transport;
 using TransportGuard.Spool;
 
@@ -44,8 +46,12 @@ public sealed class TestGateway : IAsyncDisposable
             args.Add("--" + key);
             args.Add(value);
         }
+        var output = TestContext.Current.TestOutputHelper;
         var host = GatewayHost.Build([.. args], services =>
         {
+            // The gateway's log goes to this test's output (shown when it fails), not to the shared console.
+            services.RemoveAll<ILoggerProvider>();
+            services.AddSingleton<ILoggerProvider>(new TestOutputLoggerProvider(output));
             if (time is not null)
                 services.AddSingleton(time);
         });
