@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
 # The cost of shadow before ack (DESIGN.md section 3): accepted messages per second at an edge node whose peer takes
 # a shadow copy of every message before the 250, against the same two nodes with ShadowBeforeAck off, in one run.
-# Both nodes relay to an smtp-sink. Usage: bench/shadow.sh [messages]     (env SESSIONS, SIZE)
+# Both nodes relay to an smtp-sink. Usage: bench/shadow.sh [messages]     (env SESSIONS, SIZE, PIN)
+# PIN=1 puts the edge on CPU 0 and everything else (the peer, smtp-source, smtp-sink) on CPU 1, in both runs: the
+# peer then works on its own core, as it would on its own machine, and the edge has the same single core either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-tools.sh
 M=${1:-3000}
-SESSIONS=${SESSIONS:-20} SIZE=${SIZE:-2048}
+SESSIONS=${SESSIONS:-20} SIZE=${SIZE:-2048} PIN=${PIN:-0}
+cpu0=() cpu1=()
+if [ "$PIN" = 1 ]; then cpu0=(taskset -c 0) cpu1=(taskset -c 1); fi # taskset execs the command: $! stays its pid
 source bench/lib/workdir.sh
 E=127.0.0.2 H=127.0.0.3 PORT=2525 SINK=2793
-/usr/sbin/smtp-sink -u postfix 127.0.0.1:$SINK 1000 & pids+=($!)
+"${cpu1[@]}" /usr/sbin/smtp-sink -u postfix 127.0.0.1:$SINK 1000 & pids+=($!)
 
 run() { # shadow-before-ack(true|false) -> accepted messages per second
   local tag=$1 edge hub
   rm -rf "$work/e-$tag" "$work/h-$tag"
-  dotnet "$work/tg/transportguard.dll" --node-id hub --smtp $H:$PORT --http $H:9526 --data "$work/h-$tag" --relay-to 127.0.0.1:$SINK \
+  "${cpu1[@]}" dotnet "$work/tg/transportguard.dll" --node-id hub --smtp $H:$PORT --http $H:9526 --data "$work/h-$tag" --relay-to 127.0.0.1:$SINK \
     --peer edge@$E:$PORT --peer hub@$H:$PORT > "$work/hub-$tag.log" 2>&1 & hub=$!
-  dotnet "$work/tg/transportguard.dll" --node-id edge --smtp $E:$PORT --http $E:9526 --data "$work/e-$tag" --relay-to 127.0.0.1:$SINK \
+  "${cpu0[@]}" dotnet "$work/tg/transportguard.dll" --node-id edge --smtp $E:$PORT --http $E:9526 --data "$work/e-$tag" --relay-to 127.0.0.1:$SINK \
     --peer edge@$E:$PORT --peer hub@$H:$PORT --Shadow:ShadowBeforeAck "$1" --Smtp:Limits:MaxSessionsPerClient 1000 > "$work/edge-$tag.log" 2>&1 & edge=$!
   for _ in $(seq 100); do grep -q "SMTP listening" "$work/edge-$tag.log" 2>/dev/null && grep -q "SMTP listening" "$work/hub-$tag.log" && break; sleep 0.1; done
-  /usr/sbin/smtp-source -m 300 -s "$SESSIONS" -l "$SIZE" -f bench@example.org -t rcpt@example.com $E:$PORT # warm-up
+  "${cpu1[@]}" /usr/sbin/smtp-source -m 300 -s "$SESSIONS" -l "$SIZE" -f bench@example.org -t rcpt@example.com $E:$PORT # warm-up
   sleep 2
   local start end
   start=$(date +%s.%N)
-  /usr/sbin/smtp-source -m "$M" -s "$SESSIONS" -l "$SIZE" -f bench@example.org -t rcpt@example.com $E:$PORT
+  "${cpu1[@]}" /usr/sbin/smtp-source -m "$M" -s "$SESSIONS" -l "$SIZE" -f bench@example.org -t rcpt@example.com $E:$PORT
   end=$(date +%s.%N)
   echo "$M / ($end - $start)" | bc -l
   kill "$edge" "$hub"; wait "$edge" "$hub" 2>/dev/null || true

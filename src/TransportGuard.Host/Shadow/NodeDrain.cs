@@ -47,20 +47,29 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
                 if (progress.AwaitingDiscard)
                     continue; // delivered; only its holder's acknowledgement is awaited
                 var pending = message.Envelope.Recipients.Where(r => !progress.IsDone(r.Address)).ToList();
-                // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
-                connection ??= await SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null },
-                    TlsMode.May, timeouts, time, cancellationToken);
-                var results = await SmtpTransaction.SendAsync(connection, new DeliveryJob(message, new DrainRoute(target), target.Id, pending),
-                    spool.Spool, timeouts, cancellationToken);
-                if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
+                try
                 {
-                    await queue.HandedOverAsync(message, results);
-                    handedOver++;
+                    // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
+                    connection ??= await SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null },
+                        TlsMode.May, timeouts, time, cancellationToken);
+                    var results = await SmtpTransaction.SendAsync(connection, new DeliveryJob(message, new DrainRoute(target), target.Id, pending),
+                        spool.Spool, timeouts, cancellationToken);
+                    if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
+                    {
+                        await queue.HandedOverAsync(message, results);
+                        handedOver++;
+                        continue;
+                    }
                 }
-                else
+                catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
                 {
-                    failed++;
+                    // Unacknowledged, so the message stays ours and queued; the next one gets a fresh session.
+                    LogHandOverFailed(message.Envelope.QueueId, target.Id, ex.Message);
+                    if (connection is not null)
+                        await connection.DisposeAsync();
+                    connection = null;
                 }
+                failed++;
             }
         }
         finally
@@ -86,6 +95,9 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
 
     [LoggerMessage(5300, LogLevel.Warning, "Draining: taking no new mail, handing the queue to {Peer}")]
     private partial void LogDraining(string peer);
+
+    [LoggerMessage(5302, LogLevel.Warning, "{QueueId}: not handed over to {Peer}, it stays queued here: {Reason}")]
+    private partial void LogHandOverFailed(string queueId, string peer, string reason);
 
     [LoggerMessage(5301, LogLevel.Warning, "Drained to {Peer}: {HandedOver} message(s) handed over, {Dropped} shadow(s) dropped, {Failed} refused by the peer, {Remaining} left in the spool")]
     private partial void LogDrained(string peer, int handedOver, int dropped, int failed, int remaining);

@@ -59,6 +59,35 @@ public sealed partial class DrainTests
         TempDirectory.Delete(bData);
     }
 
+    [Fact]
+    public async Task A_peer_that_drops_the_session_mid_handover_leaves_that_message_queued_here_and_the_drain_goes_on()
+    {
+        await using var peer = ScriptedNextHop.Start(new NextHopScript { DropDuringData = n => n == 2 });
+        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hubA"), ("Shadow:Peers:0", $"hubB@127.0.0.1:{peer.Port}"),
+            ("Shadow:ShadowBeforeAck", "false"));
+        await using (var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.9")))
+        {
+            await client.CommandAsync("EHLO client.test");
+            for (var i = 0; i < 3; i++)
+            {
+                await client.BeginDataAsync("sender@example.org", $"rcpt{i}@example.com");
+                Assert.Equal(250, (await client.CommandAsync($"Subject: drained {i}\r\n\r\nbody\r\n.")).Code);
+            }
+        }
+
+        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var response = await http.PostAsync("/api/drain?to=hubB", null, TestContext.Current.CancellationToken);
+        var report = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, report);
+        Assert.Contains("\"handedOver\":2", report, StringComparison.Ordinal);
+        Assert.Contains("\"failed\":1", report, StringComparison.Ordinal);
+        Assert.Contains("\"remaining\":1", report, StringComparison.Ordinal);
+        Assert.Equal(2, peer.Messages.Count);
+        var handedOver = peer.Messages.Select(m => Subject().Match(m.Text).Value).ToHashSet();
+        var left = Assert.Single(gateway.Messages()); // still ours, not lost
+        Assert.DoesNotContain(Subject().Match(left.Text).Value, handedOver);
+    }
+
     [GeneratedRegex(@"(?m)^Subject: drained \d+")]
     private static partial Regex Subject();
 }

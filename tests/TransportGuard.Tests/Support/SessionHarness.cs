@@ -80,17 +80,17 @@ public sealed class SessionHarness : IAsyncDisposable
     /// Moves the virtual clock forward one step at a time until the session ends, and returns how much virtual
     /// time that took. Stepping avoids a race with the session arming its timer after the test advanced the clock.
     /// </summary>
-    public async Task<TimeSpan> AdvanceUntilSessionEndsAsync(TimeSpan step, TimeSpan max)
+    /// <summary>
+    /// Asserts the session ends on its own at <paramref name="timeout"/> on the virtual clock: still running a second
+    /// before (given real time to react), ended after. How fast it reacts in real time does not matter.
+    /// </summary>
+    public async Task AssertSessionEndsAtAsync(TimeSpan timeout)
     {
-        var elapsed = TimeSpan.Zero;
-        while (!Running.IsCompleted && elapsed < max)
-        {
-            await Task.Delay(2, TestContext.Current.CancellationToken);
-            Time.Advance(step);
-            elapsed += step;
-        }
-        await Running.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-        return elapsed;
+        Time.Advance(timeout - TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        Assert.False(Running.IsCompleted, $"the session ended before {timeout}");
+        Time.Advance(TimeSpan.FromSeconds(2));
+        await Running.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -68,6 +68,11 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
                     LogDamagedCopy(job.QueueId, ex.Message);
                     return All(job, DeliveryOutcome.Deferred, "4.3.0", $"spool copy unreadable: {ex.Message}", null);
                 }
+                catch (OperationCanceledException)
+                {
+                    await connection.DisposeAsync(); // shutting down mid-transaction: unacknowledged, so tried again after restart
+                    throw;
+                }
             }
         }
         var outcome = last?.Reply is { IsPermanent: true } && hops.Targets.Count == 1 ? DeliveryOutcome.Failed : DeliveryOutcome.Deferred;
