@@ -81,6 +81,34 @@ public sealed class RelayTests
     }
 
     [Fact]
+    public async Task A_small_message_to_a_chunking_next_hop_is_one_round_trip_and_refused_recipients_keep_the_session_in_step()
+    {
+        // The hop answers MAIL and RCPT only after the BDAT: a client that waited for them would time out.
+        await using var hop = ScriptedNextHop.Start(new NextHopScript
+        {
+            Extensions = ["PIPELINING", "8BITMIME", "CHUNKING", "ENHANCEDSTATUSCODES"],
+            HoldEnvelopeRepliesUntilBdat = true,
+            RcptReply = r => r.StartsWith("nobody", StringComparison.Ordinal) ? "550 5.1.1 no such user" : null,
+        });
+        await using var gateway = await Relay.StartAsync(hop.Address, ("Queue:MaxConcurrencyPerDestination", "1"), ("Delivery:CommandTimeout", "00:00:05"));
+        var first = Relay.Body("one flush", ".dotted\r\n");
+        await Relay.SendAsync(gateway, "a@example.org", ["b@example.com", "nobody1@example.com"], first);
+        await Relay.SendAsync(gateway, "a@example.org", ["nobody2@example.com"], Relay.Body("refused"));
+        var third = Relay.Body("after the refusal");
+        await Relay.SendAsync(gateway, "a@example.org", ["c@example.com"], third);
+
+        await hop.WaitForMessagesAsync(2, Wait);
+        await Relay.DrainedAsync(gateway, Wait); // the two reports for nobody1 and nobody2 go to the hop as well
+        var delivered = hop.Messages.Where(m => m.From == "a@example.org").ToList();
+        Assert.Equal(2, delivered.Count);
+        Assert.True(delivered.All(m => m.ViaBdat));
+        var withFirst = Assert.Single(delivered, m => m.Text.EndsWith(first, StringComparison.Ordinal)); // no dot-stuffing in a chunk
+        Assert.Equal(["b@example.com"], withFirst.Recipients);
+        Assert.Single(delivered, m => m.Text.EndsWith(third, StringComparison.Ordinal));
+        Assert.DoesNotContain(hop.Transcript, l => l == "DATA");
+    }
+
+    [Fact]
     public async Task A_next_hop_without_pipelining_is_spoken_to_one_command_at_a_time()
     {
         await using var hop = ScriptedNextHop.Start(new NextHopScript { Extensions = ["8BITMIME", "ENHANCEDSTATUSCODES"] });

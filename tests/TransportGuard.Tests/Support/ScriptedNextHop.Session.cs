@@ -18,6 +18,7 @@ public sealed partial class ScriptedNextHop
             string from = "", mailParameters = "";
             var recipients = new List<string>();
             var bdat = new MemoryStream();
+            var held = new StringBuilder(); // MAIL and RCPT replies held back (HoldEnvelopeRepliesUntilBdat)
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {
                 Transcript.Enqueue(line);
@@ -42,14 +43,21 @@ public sealed partial class ScriptedNextHop
                         from = mail[..mail.IndexOf('>', StringComparison.Ordinal)];
                         mailParameters = mail[(mail.IndexOf('>', StringComparison.Ordinal) + 1)..].Trim();
                         recipients.Clear();
-                        await ReplyAsync(stream, _script.MailReply(from) ?? "250 2.1.0 Ok");
+                        var mailReply = _script.MailReply(from) ?? "250 2.1.0 Ok";
+                        if (_script.HoldEnvelopeRepliesUntilBdat)
+                            held.Append(mailReply).Append("\r\n");
+                        else
+                            await ReplyAsync(stream, mailReply);
                         break;
                     case "RCPT":
                         var rcpt = line[(line.IndexOf('<', StringComparison.Ordinal) + 1)..line.IndexOf('>', StringComparison.Ordinal)];
                         var rcptReply = _script.RcptReply(rcpt) ?? "250 2.1.5 Ok";
                         if (rcptReply.StartsWith('2'))
                             recipients.Add(rcpt);
-                        await ReplyAsync(stream, rcptReply);
+                        if (_script.HoldEnvelopeRepliesUntilBdat)
+                            held.Append(rcptReply).Append("\r\n");
+                        else
+                            await ReplyAsync(stream, rcptReply);
                         break;
                     case "DATA":
                         if (recipients.Count == 0)
@@ -65,6 +73,11 @@ public sealed partial class ScriptedNextHop
                         await FinishAsync(stream, number, from, recipients, body, mailParameters, viaBdat: false);
                         break;
                     case "BDAT":
+                        if (held.Length > 0)
+                        {
+                            await stream.WriteAsync(Encoding.UTF8.GetBytes(held.ToString()));
+                            held.Clear();
+                        }
                         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                         var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
                         bdat.Write(await reader.ReadExactlyAsync(size, _stop.Token));

@@ -26,6 +26,10 @@ public sealed class NextHopScript
     /// <summary>The reply to the end of data for the n-th message body received.</summary>
     public Func<int, string?> DataReply { get; init; } = _ => null;
 
+    /// <summary>True: answer MAIL and RCPT only once a BDAT has come, so a client that waits for those replies
+    /// before it sends the body never gets them (it times out).</summary>
+    public bool HoldEnvelopeRepliesUntilBdat { get; init; }
+
     /// <summary>True: close the socket after a few body bytes of the n-th message, without a reply.</summary>
     public Func<int, bool> DropDuringData { get; init; } = _ => false;
 }

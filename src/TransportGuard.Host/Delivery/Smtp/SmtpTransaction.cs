@@ -7,7 +7,9 @@ namespace TransportGuard.Delivery.Smtp;
 /// <summary>
 /// Sends one message over an open connection and maps every reply to per-recipient outcomes (the client side of
 /// RFC 2920 PIPELINING as MailKit does it: MAIL, every RCPT and DATA in one flush, then every reply read in order).
-/// With CHUNKING the body goes as BDAT (RFC 3030) without dot-stuffing. The body streams from the spool; the final
+/// With CHUNKING the body goes as BDAT (RFC 3030) without dot-stuffing; a message of up to one chunk goes as
+/// BDAT LAST in that same flush, so the whole transaction is one round trip (RFC 3030 4.2 lets BDAT be pipelined; a
+/// server that refused MAIL or every RCPT reads and refuses the chunk). The body streams from the spool; the final
 /// dot or BDAT LAST is sent only after the spool copy's hash has checked out.
 /// </summary>
 public static class SmtpTransaction
@@ -28,6 +30,7 @@ public static class SmtpTransaction
         var caps = connection.Capabilities;
         var pipelined = caps.Pipelining;
         var bdat = caps.Chunking;
+        var oneFlush = pipelined && bdat && envelope.Length <= BdatChunk;
         connection.Reusable = false; // until the transaction ends cleanly
         connection.WriteLine(needs.MailCommand(envelope, caps) + (job.ExtraMailParameters is { } extra ? " " + extra : ""));
         var mail = pipelined ? null : await Flush(connection, timeouts, cancellationToken);
@@ -42,15 +45,17 @@ public static class SmtpTransaction
         }
         if (pipelined && !bdat)
             connection.WriteLine("DATA");
-        SmtpReply? data = null;
+        if (oneFlush)
+            await WriteLastChunkAsync(connection, job, spool, cancellationToken);
+        SmtpReply? data = null; // the reply to DATA, or with one flush to BDAT LAST
         if (pipelined)
         {
-            await connection.FlushAsync(timeouts.Command, cancellationToken);
+            await connection.FlushAsync(oneFlush ? timeouts.Data : timeouts.Command, cancellationToken);
             mail = await connection.ReadReplyAsync(timeouts.Command, cancellationToken);
             for (var i = 0; i < recipients.Count; i++)
                 rcptReplies[i] = await connection.ReadReplyAsync(timeouts.Command, cancellationToken);
-            if (!bdat)
-                data = await connection.ReadReplyAsync(timeouts.Command, cancellationToken);
+            if (!bdat || oneFlush)
+                data = await connection.ReadReplyAsync(oneFlush ? timeouts.Data : timeouts.Command, cancellationToken);
         }
 
         if (mail is not { IsPositive: true })
@@ -73,7 +78,9 @@ public static class SmtpTransaction
             return await Reset(connection, [.. results.Values], timeouts, cancellationToken);
         }
 
-        var final = bdat
+        var final = oneFlush
+            ? data!
+            : bdat
             ? await SendBdatAsync(connection, job, spool, pipelined, timeouts, cancellationToken)
             : await SendDataAsync(connection, job, spool, data, timeouts, cancellationToken);
         var primary = connection.PrimaryNode is { } node && final.IsPositive
@@ -84,6 +91,31 @@ public static class SmtpTransaction
         connection.Transactions++;
         connection.Reusable = final.Code != 421;
         return [.. recipients.Select(r => results[r])];
+    }
+
+    /// <summary>Reads the whole (small) body from the spool, hash checked, and writes it as BDAT LAST, unflushed.</summary>
+    private static async Task WriteLastChunkAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool, CancellationToken cancellationToken)
+    {
+        var length = (int)job.Envelope.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        try
+        {
+            var filled = 0;
+            await foreach (var chunk in spool.ReadChunksAsync(job.Envelope, cancellationToken))
+            {
+                if (filled + chunk.Length > length)
+                    throw new InvalidDataException($"{job.QueueId}: the spool holds more than the {length} octets its envelope records");
+                chunk.CopyTo(buffer.AsMemory(filled));
+                filled += chunk.Length;
+            }
+            job.EnsureMayComplete(); // the hash matched (the enumeration completed); nothing of this transaction is sent yet
+            connection.WriteLine($"BDAT {filled} LAST");
+            connection.Output.Write(buffer.AsSpan(0, filled));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static async Task<SmtpReply> Flush(SmtpClientConnection connection, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
