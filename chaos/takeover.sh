@@ -32,12 +32,12 @@ for _ in $(seq 300); do
   held=$(curl -s http://$E:9525/metrics | awk -F' ' '/^transportguard_shadow_messages\{peer="hub1"\}/ {print $2}')
   [ "${held:-0}" = "$N" ] && break; sleep 0.1
 done
-verb=killed; [ "$MODE" = stop ] && verb=froze
+verb=killed participle=killed; [ "$MODE" = stop ] && verb=froze participle=frozen
 echo "edge holds ${held:-0} shadows of hub1; $verb hub1"
 start=$(date +%s.%N)
 if [ "$MODE" = stop ]; then kill -STOP "$hub1"; else kill -9 "$hub1"; fi
 for _ in $(seq 600); do grep -q "Peer hub1 is down" "$work/edge.log" && break; sleep 0.01; done
-echo "takeover logged $(echo "$(date +%s.%N) - $start" | bc | cut -c1-4) s after hub1 was $verb"
+printf 'takeover logged %.2f s after hub1 was %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$participle"
 for _ in $(seq 600); do [ "$(count sort -u | wc -l)" -ge "$N" ] && break; sleep 0.1; done
 /usr/sbin/smtp-sink -u postfix -d "$work/sink1/m." 127.0.0.1:$SINK1 1000 & pids+=($!)
 if [ "$MODE" = stop ]; then kill -CONT "$hub1"; else node hub1 $H1 127.0.0.1:$SINK1; fi
