@@ -18,7 +18,7 @@ public sealed record DrainReport(string Peer, int HandedOver, int Dropped, int F
 /// until the holders of what it handed on have acknowledged their discard notices. Then it can be stopped with an
 /// empty queue.
 /// </summary>
-public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, PeerDirectory peers, DrainState drain, SmtpClientProfile profile,
+public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, PeerDirectory peers, DrainState drain, SmtpConnectionPool pool, SmtpClientProfile profile,
     IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<NodeDrain> logger)
 {
     public async Task<DrainReport> DrainAsync(string? peerId, CancellationToken cancellationToken)
@@ -32,50 +32,37 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
 
         int handedOver = 0, dropped = 0, failed = 0;
         var timeouts = new SmtpClientTimeouts(delivery.Value.ConnectTimeout, delivery.Value.CommandTimeout, delivery.Value.DataTimeout);
-        SmtpClientConnection? connection = null;
-        try
+        foreach (var message in spool.Spool.Index.Messages.ToList())
         {
-            foreach (var message in spool.Spool.Index.Messages.ToList())
+            var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
+            if (message.Envelope.ShadowOf is not null || progress.Shadow is not null)
             {
-                var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
-                if (message.Envelope.ShadowOf is not null || progress.Shadow is not null)
+                await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, "shadow dropped: this node was drained");
+                dropped++;
+                continue;
+            }
+            if (progress.AwaitingDiscard)
+                continue; // delivered; only its holder's acknowledgement is awaited
+            var job = new DeliveryJob(message, new DrainRoute(target), target.Id, [.. message.Envelope.Recipients.Where(r => !progress.IsDone(r.Address))]);
+            try
+            {
+                // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
+                var results = await pool.RunAsync($"drain|{target.Id}",
+                    () => SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null }, TlsMode.May, timeouts, time, cancellationToken),
+                    connection => SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, cancellationToken));
+                if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
                 {
-                    await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, "shadow dropped: this node was drained");
-                    dropped++;
+                    await queue.HandedOverAsync(message, results);
+                    handedOver++;
                     continue;
                 }
-                if (progress.AwaitingDiscard)
-                    continue; // delivered; only its holder's acknowledgement is awaited
-                var pending = message.Envelope.Recipients.Where(r => !progress.IsDone(r.Address)).ToList();
-                try
-                {
-                    // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
-                    connection ??= await SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null },
-                        TlsMode.May, timeouts, time, cancellationToken);
-                    var results = await SmtpTransaction.SendAsync(connection, new DeliveryJob(message, new DrainRoute(target), target.Id, pending),
-                        spool.Spool, timeouts, cancellationToken);
-                    if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
-                    {
-                        await queue.HandedOverAsync(message, results);
-                        handedOver++;
-                        continue;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
-                {
-                    // Unacknowledged, so the message stays ours and queued; the next one gets a fresh session.
-                    LogHandOverFailed(message.Envelope.QueueId, target.Id, ex.Message);
-                    if (connection is not null)
-                        await connection.DisposeAsync();
-                    connection = null;
-                }
-                failed++;
             }
-        }
-        finally
-        {
-            if (connection is not null)
-                await connection.CloseAsync();
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
+            {
+                // Unacknowledged, so the message stays ours and queued; the next one gets a fresh session.
+                LogHandOverFailed(message.Envelope.QueueId, target.Id, ex.Message);
+            }
+            failed++;
         }
         await UntilAsync(() => !spool.Spool.Index.Unordered.Any(m => spool.Spool.Index.Progress(m.Envelope.QueueId).AwaitingDiscard),
             TimeSpan.FromSeconds(30), cancellationToken);

@@ -66,27 +66,20 @@ public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool
     private async Task<bool> TryCopyAsync(SpooledMessage message, Peer peer)
     {
         var timeouts = new SmtpClientTimeouts(options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout);
-        var key = $"copy|{peer.Id}";
         using var deadline = new CancellationTokenSource(options.Value.ShadowCopyTimeout, time);
-        var connection = pool.Rent(key);
+        var job = new DeliveryJob(message, new SmtpHostRoute(peer), peer.Id, message.Envelope.Recipients,
+            ExtraMailParameters: $"{TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter}={profile.ShadowNodeId}:{message.Envelope.QueueId}");
         try
         {
-            connection ??= await SmtpClientConnection.OpenAsync(peer.Id, peer.EndPoint, profile, TlsMode.None, timeouts, time, deadline.Token);
-            if (connection.PrimaryNode is null)
-            {
-                await connection.DisposeAsync();
-                return false; // the peer does not take XSHADOW from us
-            }
-            var job = new DeliveryJob(message, new SmtpHostRoute(peer), peer.Id, message.Envelope.Recipients,
-                ExtraMailParameters: $"{TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter}={profile.ShadowNodeId}:{message.Envelope.QueueId}");
-            var results = await SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, deadline.Token);
-            pool.Return(key, connection);
-            return results.All(r => r.Outcome == DeliveryOutcome.Delivered);
+            var results = await pool.RunAsync($"copy|{peer.Id}",
+                () => SmtpClientConnection.OpenAsync(peer.Id, peer.EndPoint, profile, TlsMode.None, timeouts, time, deadline.Token),
+                async connection => connection.PrimaryNode is null
+                    ? null // the peer does not take XSHADOW from us
+                    : await SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, deadline.Token));
+            return results?.All(r => r.Outcome == DeliveryOutcome.Delivered) == true;
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            if (connection is not null)
-                await connection.DisposeAsync();
             LogCopyFailed(message.Envelope.QueueId, peer.Id, ex.Message);
             return false;
         }

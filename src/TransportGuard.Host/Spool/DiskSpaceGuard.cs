@@ -29,6 +29,14 @@ public sealed class DiskSpaceGuard(IOptions<SpoolOptions> options, TimeProvider 
 
     public bool HasRoomFor(long size) => FreeBytes - Math.Max(0, size) >= _options.MinimumFreeBytes;
 
+    /// <summary>Like <see cref="HasRoomFor"/>, measured now: for a decision that must not rest on a reading taken
+    /// before the disk filled (the restart after a failed commit would go straight into a full disk).</summary>
+    public bool HasRoomNowFor(long size)
+    {
+        _measuredAt = DateTimeOffset.MinValue;
+        return HasRoomFor(size);
+    }
+
     /// <summary>Free space of the filesystem holding <paramref name="path"/>: the mount with the longest matching root.
     /// Only that mount is queried: another mount vanishing meanwhile (an unmount elsewhere) must not fail the check.</summary>
     public static long Measure(string path)

@@ -24,7 +24,7 @@ public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolO
             {
                 // A failed FasterLog commits nothing more until reopened; once there is room again, restart the
                 // gateway in-process so recovery reopens the spool at its last good commit.
-                if (disk.HasRoomFor(RestartHeadroomBytes) && !restart.Requested)
+                if (!restart.Requested && disk.HasRoomNowFor(RestartHeadroomBytes))
                 {
                     LogRestarting();
                     restart.Request();

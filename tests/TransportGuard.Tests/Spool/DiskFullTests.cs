@@ -50,6 +50,18 @@ public sealed class DiskFullTests
     }
 
     [Fact]
+    public void The_restart_decision_measures_the_disk_now_not_from_the_cached_reading()
+    {
+        using var disk = Tmpfs.Mount(64);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var guard = new DiskSpaceGuard(Microsoft.Extensions.Options.Options.Create(new SpoolOptions { DataDirectory = disk.Path, MinimumFreeBytes = 0 }), time);
+        Assert.True(guard.HasRoomFor(SpoolMaintenance.RestartHeadroomBytes)); // measured with 64 MiB free
+        disk.Ballast(48);
+        Assert.True(guard.HasRoomFor(SpoolMaintenance.RestartHeadroomBytes)); // the cached reading, within its interval
+        Assert.False(guard.HasRoomNowFor(SpoolMaintenance.RestartHeadroomBytes)); // 16 MiB free: no restart into a full disk
+    }
+
+    [Fact]
     public async Task When_the_disk_fills_anyway_commits_fail_with_451_then_452_and_mail_resumes_once_space_returns()
     {
         using var disk = Tmpfs.Mount(96);
@@ -79,7 +91,9 @@ public sealed class DiskFullTests
                 Assert.Equal("451 4.3.0 Error: queue file write error, try again later", reply.Last);
 
                 // The failed spool takes no more mail: clients hear so at MAIL, before sending a body.
-                Assert.Equal("452 4.3.1 Insufficient system storage", (await client.CommandAsync("MAIL FROM:<a@example.org>")).Last);
+                // (It must not restart itself yet either: the disk is still full.)
+                var mail = await client.CommandAsync("MAIL FROM:<a@example.org>");
+                Assert.True(mail.Last == "452 4.3.1 Insufficient system storage", $"{mail.Last}\n{gateway.Output}");
             }
 
             // Space comes back: the gateway restarts itself in-process, recovers the spool and takes mail again.

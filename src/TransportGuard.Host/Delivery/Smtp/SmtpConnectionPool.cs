@@ -48,6 +48,38 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
         _idle.GetOrAdd(key, _ => new ConcurrentStack<SmtpClientConnection>()).Push(connection);
     }
 
+    /// <summary>
+    /// Runs one transaction on an idle connection for <paramref name="key"/>, or on a new one from
+    /// <paramref name="open"/>; the connection goes back to the pool when the transaction returns and is disposed
+    /// when it throws. An idle connection that had gone stale (an I/O error before any reply was read) is replaced by
+    /// a fresh one once: nothing was accepted on it, so nothing can be sent twice.
+    /// </summary>
+    public async Task<T> RunAsync<T>(string key, Func<Task<SmtpClientConnection>> open, Func<SmtpClientConnection, Task<T>> transaction)
+    {
+        for (var fresh = false; ; fresh = true)
+        {
+            var connection = fresh ? null : Rent(key);
+            var reused = connection is not null;
+            connection ??= await open();
+            var repliesBefore = connection.RepliesRead;
+            try
+            {
+                var result = await transaction(connection);
+                Return(key, connection);
+                return result;
+            }
+            catch (IOException) when (reused && connection.RepliesRead == repliesBefore)
+            {
+                await connection.DisposeAsync();
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
     private bool Fresh(SmtpClientConnection connection) =>
         _time.GetUtcNow() - connection.IdleSince < _options.ConnectionIdleTime;
 

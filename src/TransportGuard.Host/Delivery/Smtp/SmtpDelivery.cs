@@ -25,54 +25,32 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
         SmtpOpenException? last = null;
         foreach (var target in hops.Targets)
         {
-            var key = $"{target.Name}|{target.EndPoint}|{tls}";
-            for (var fresh = false; ; fresh = true)
+            SmtpClientConnection? used = null;
+            try
             {
-                var connection = fresh ? null : pool.Rent(key);
-                var reused = connection is not null;
-                try
-                {
-                    connection ??= await OpenAsync(target, tls, cancellationToken);
-                }
-                catch (SmtpOpenException ex)
-                {
-                    LogHostFailed(job.QueueId, ex.Message);
-                    last = ex;
-                    break; // next host
-                }
-                var repliesBefore = connection.RepliesRead;
-                try
-                {
-                    var results = await SmtpTransaction.SendAsync(connection, job, spool.Spool, _timeouts, cancellationToken);
-                    pool.Return(key, connection);
-                    return results;
-                }
-                catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
-                {
-                    await connection.DisposeAsync();
-                    if (reused && connection.RepliesRead == repliesBefore && ex is IOException)
-                        continue; // the idle connection had gone stale before anything was accepted: once more, fresh
-                    // The session broke mid-transaction: whatever was sent was not acknowledged, so it is tried again
-                    // later; the next hop discards an unfinished transaction (RFC 5321 3.8).
-                    return All(job, DeliveryOutcome.Deferred, "4.4.2",
-                        $"lost connection with {connection.Remote}: {ex.Message}", connection.Remote);
-                }
-                catch (DeliveryFencedException ex)
-                {
-                    await connection.DisposeAsync(); // never sent the final dot: the next hop discards the transaction
-                    return All(job, DeliveryOutcome.Deferred, "4.4.0", ex.Message, connection.Remote);
-                }
-                catch (InvalidDataException ex)
-                {
-                    await connection.DisposeAsync();
-                    LogDamagedCopy(job.QueueId, ex.Message);
-                    return All(job, DeliveryOutcome.Deferred, "4.3.0", $"spool copy unreadable: {ex.Message}", null);
-                }
-                catch (OperationCanceledException)
-                {
-                    await connection.DisposeAsync(); // shutting down mid-transaction: unacknowledged, so tried again after restart
-                    throw;
-                }
+                return await pool.RunAsync($"{target.Name}|{target.EndPoint}|{tls}", () => OpenAsync(target, tls, cancellationToken),
+                    connection => SmtpTransaction.SendAsync(used = connection, job, spool.Spool, _timeouts, cancellationToken));
+            }
+            catch (SmtpOpenException ex)
+            {
+                LogHostFailed(job.QueueId, ex.Message);
+                last = ex; // next host
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
+            {
+                // The session broke mid-transaction: whatever was sent was not acknowledged, so it is tried again
+                // later; the next hop discards an unfinished transaction (RFC 5321 3.8).
+                return All(job, DeliveryOutcome.Deferred, "4.4.2", $"lost connection with {used?.Remote}: {ex.Message}", used?.Remote);
+            }
+            catch (DeliveryFencedException ex)
+            {
+                // Never sent the final dot: the next hop discards the transaction.
+                return All(job, DeliveryOutcome.Deferred, "4.4.0", ex.Message, used?.Remote);
+            }
+            catch (InvalidDataException ex)
+            {
+                LogDamagedCopy(job.QueueId, ex.Message);
+                return All(job, DeliveryOutcome.Deferred, "4.3.0", $"spool copy unreadable: {ex.Message}", null);
             }
         }
         var outcome = last?.Reply is { IsPermanent: true } && hops.Targets.Count == 1 ? DeliveryOutcome.Failed : DeliveryOutcome.Deferred;
