@@ -49,8 +49,8 @@ public static class Churn
                 Console.WriteLine($"FIN {victim}");
                 live.Remove(victim);
             }
-            if (n % 8 == 0)
-                await SpoolMaintenance.RunOnceAsync(spool, compactionThresholdBytes: 1024 * 1024, CancellationToken.None);
+            if (n % 8 == 0 && (await SpoolMaintenance.RunOnceAsync(spool, compactionThresholdBytes: 1024 * 1024, CancellationToken.None)).Freed > 0)
+                Console.WriteLine($"TRUNCATED {spool.BeginAddress}");
         }
     }
 }

@@ -19,8 +19,12 @@ public sealed class CompactionCrashTests
         var acknowledged = new Dictionary<string, (int Seed, int Size)>();
         var finishing = new HashSet<string>();
         var finished = new HashSet<string>();
-        for (var cycle = 0; cycle < 4; cycle++)
+        var truncations = 0;
+        // Four kills at least; more (up to twelve) until truncation has freed the head once, which a slow machine
+        // may not reach in four short lives.
+        for (var cycle = 0; cycle < 4 || Volatile.Read(ref truncations) == 0 && cycle < 12; cycle++)
         {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TransportGuard.Bench.dll"));
             info.ArgumentList.Add("churn");
@@ -33,14 +37,16 @@ public sealed class CompactionCrashTests
                 {
                     switch (parts)
                     {
-                        case ["ACK", var id, var seed, var size]: acknowledged[id] = (int.Parse(seed), int.Parse(size)); break;
+                        case ["ACK", var id, var seed, var size]: acknowledged[id] = (int.Parse(seed), int.Parse(size)); started.TrySetResult(); break;
+                        case ["TRUNCATED", _]: Interlocked.Increment(ref truncations); break;
                         case ["FINISHING", var id]: finishing.Add(id); break;
                         case ["FIN", var id]: finished.Add(id); break;
                     }
                 }
             };
             process.BeginOutputReadLine();
-            await Task.Delay(Random.Shared.Next(800, 2500), TestContext.Current.CancellationToken);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken); // its first commit: past start-up
+            await Task.Delay(Random.Shared.Next(500, 2000), TestContext.Current.CancellationToken);
             if (process.HasExited)
                 Assert.Fail("the churn process died by itself: " + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
             process.Kill();
