@@ -54,7 +54,7 @@ public sealed class CompactionCrashTests
         }
 
         await using var spool = MessageSpool.Open(directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        Assert.True(finished.Count > 0 && spool.Recovery.Records > 0);
+        Assert.True(finished.Count > 0 && spool.Recovery.Records > 0, $"{finished.Count} finished, {spool.Recovery.Records} records recovered, {truncations} truncation(s)");
         foreach (var (id, (seed, size)) in acknowledged.Where(a => !finishing.Contains(a.Key)))
         {
             Assert.True(spool.Index.TryGet(id, out var message), $"acknowledged {id} was lost");
