@@ -57,9 +57,10 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
                     continue;
                 }
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException)
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or InvalidDataException)
             {
-                // Unacknowledged, so the message stays ours and queued; the next one gets a fresh session.
+                // Unacknowledged (or its spool copy is damaged and was never completed), so the message stays ours
+                // and queued; the next one gets a fresh session.
                 LogHandOverFailed(message.Envelope.QueueId, target.Id, ex.Message);
             }
             failed++;
