@@ -23,7 +23,7 @@ public sealed partial class QueueManager
             else
                 _shadows.Add(shadow, envelope.QueueId);
         }
-        if (progress.HolderOf(envelope) is { } holder && _peers.ById(holder) is not null)
+        if (PeerHolder(envelope, progress) is { } holder)
         {
             if (progress.AwaitingDiscard)
                 _notices.Add(holder, envelope.QueueId);
@@ -39,7 +39,7 @@ public sealed partial class QueueManager
     /// </summary>
     private async Task DeliveredAsync(SpooledEnvelope envelope, MessageProgress progress, List<RecipientResult> results)
     {
-        var holder = progress.HolderOf(envelope) is { } h && _peers.ById(h) is not null ? h : null;
+        var holder = PeerHolder(envelope, progress);
         var takenOver = envelope.TakenOverFrom is not null;
         var primary = takenOver ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
         if (holder is null && primary is null && !takenOver)
@@ -109,16 +109,22 @@ public sealed partial class QueueManager
     /// </summary>
     private bool LeaseExpired(SpooledEnvelope envelope)
     {
-        if (!LeaseLapsed(envelope))
+        if (LapsedHolder(envelope) is not { } holder)
             return false;
-        var holder = Spool.Index.Progress(envelope.QueueId).HolderOf(envelope)!;
         _fenced[envelope.QueueId] = holder;
         FenceRequested?.Invoke(holder);
         return true;
     }
 
-    private bool LeaseLapsed(SpooledEnvelope envelope) =>
-        Spool.Index.Progress(envelope.QueueId).HolderOf(envelope) is { } holder && _peers.ById(holder) is not null && !_leases.Fresh(holder);
+    private bool LeaseLapsed(SpooledEnvelope envelope) => LapsedHolder(envelope) is not null;
+
+    /// <summary>The peer shadowing this message when its lease has lapsed; null when none does or the lease is fresh.</summary>
+    private string? LapsedHolder(SpooledEnvelope envelope) =>
+        PeerHolder(envelope, Spool.Index.Progress(envelope.QueueId)) is { } holder && !_leases.Fresh(holder) ? holder : null;
+
+    /// <summary>The configured peer holding a shadow of this message, if any (a holder no longer configured is none).</summary>
+    private string? PeerHolder(SpooledEnvelope envelope, MessageProgress progress) =>
+        progress.HolderOf(envelope) is { } holder && _peers.ById(holder) is not null ? holder : null;
 
     /// <summary>Fenced messages by holder, for the fencing queries.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> FencedByHolder() =>

@@ -126,13 +126,17 @@ public sealed partial class QueueManager : BackgroundService
         if (progress.Held || _fenced.ContainsKey(queueId) || !Spool.Index.TryGet(queueId, out var message) || !progress.Deliverable(message.Envelope))
             return;
         if (progress.NextAttemptAt is { } at && at > _time.GetUtcNow())
-        {
-            lock (_deferredLock)
-                _deferred.Enqueue(queueId, at);
-            Wake();
-            return;
-        }
-        _ready.Writer.TryWrite(queueId);
+            Defer(queueId, at);
+        else
+            _ready.Writer.TryWrite(queueId);
+    }
+
+    /// <summary>Keeps a message until <paramref name="at"/>, waking the timer in case that is earlier than it sleeps.</summary>
+    private void Defer(string queueId, DateTimeOffset at)
+    {
+        lock (_deferredLock)
+            _deferred.Enqueue(queueId, at);
+        Wake();
     }
 
     private void Wake() => Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -210,9 +214,7 @@ public sealed partial class QueueManager : BackgroundService
             // The spool refused a record (a failed commit) or something unforeseen: leave the message as the log
             // has it and look at it again after the first retry delay.
             LogAttemptFailed(ex, queueId);
-            lock (_deferredLock)
-                _deferred.Enqueue(queueId, _time.GetUtcNow() + _options.RetryInitialDelay);
-            Wake();
+            Defer(queueId, _time.GetUtcNow() + _options.RetryInitialDelay);
         }
         finally
         {

@@ -20,8 +20,6 @@ public sealed class ShadowStore
         return _byPrimary.TryGetValue(primary, out var shadows) && shadows.TryRemove(primaryQueueId, out localQueueId!);
     }
 
-    public IReadOnlyList<string> Primaries => [.. _byPrimary.Where(p => !p.Value.IsEmpty).Select(p => p.Key)];
-
     public int Count(string primary) => _byPrimary.TryGetValue(primary, out var shadows) ? shadows.Count : 0;
 
     /// <summary>Takes every shadow of a primary out of the index (for a takeover): primary queue id and ours.</summary>

@@ -90,8 +90,7 @@ public sealed partial class MessageSpool : IAsyncDisposable
         var chunks = new List<long>();
         await AppendContentAsync(template.QueueId, content, chunks, cancellationToken);
         var envelope = template with { Chunks = chunks, Length = content.Length, Sha256 = Convert.ToHexString(SHA256.HashData(content.Span)) };
-        await CommitMessageAsync(envelope);
-        return Index.TryGet(envelope.QueueId, out var stored) ? stored : new SpooledMessage(envelope, 0);
+        return await CommitMessageAsync(envelope);
     }
 
     private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
