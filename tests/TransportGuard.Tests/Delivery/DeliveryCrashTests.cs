@@ -28,6 +28,7 @@ public sealed partial class DeliveryCrashTests
             // Kill only once this cycle has acknowledged some mail (a loaded machine may take a while), at a random moment after.
             for (var wait = 0; wait < 200 && acknowledged.Count < 5 * (cycle + 1); wait++)
                 await Task.Delay(50, TestContext.Current.CancellationToken);
+            Assert.True(acknowledged.Count >= 5 * (cycle + 1), $"cycle {cycle} acknowledged no new mail in 10 s:\n{gateway.Output}");
             await Task.Delay(Random.Shared.Next(100, 1000), TestContext.Current.CancellationToken);
             await gateway.KillAsync();
             await stop.CancelAsync();

@@ -29,7 +29,8 @@ public sealed class RelayTests
     [Fact]
     public async Task Pipelining_sends_mail_every_rcpt_and_data_in_one_flush_and_a_connection_carries_several_messages()
     {
-        await using var hop = ScriptedNextHop.Start();
+        // The hop answers MAIL and RCPT only once DATA has come: a client that waited for them would time out.
+        await using var hop = ScriptedNextHop.Start(new NextHopScript { HoldEnvelopeRepliesUntilBody = true });
         await using var gateway = await Relay.StartAsync(hop.Address, ("Queue:MaxConcurrencyPerDestination", "1"));
         for (var i = 0; i < 5; i++)
             await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body($"reuse {i}"));
@@ -87,7 +88,7 @@ public sealed class RelayTests
         await using var hop = ScriptedNextHop.Start(new NextHopScript
         {
             Extensions = ["PIPELINING", "8BITMIME", "CHUNKING", "ENHANCEDSTATUSCODES"],
-            HoldEnvelopeRepliesUntilBdat = true,
+            HoldEnvelopeRepliesUntilBody = true,
             RcptReply = r => r.StartsWith("nobody", StringComparison.Ordinal) ? "550 5.1.1 no such user" : null,
         });
         await using var gateway = await Relay.StartAsync(hop.Address, ("Queue:MaxConcurrencyPerDestination", "1"), ("Delivery:CommandTimeout", "00:00:05"));

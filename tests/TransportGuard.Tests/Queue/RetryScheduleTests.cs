@@ -25,6 +25,8 @@ public sealed class RetryScheduleTests
         var next = RetrySchedule.Next(Now, attempts.Get, expires, Options, sample);
         var nominal = Math.Min(Options.RetryMaxDelay.TotalSeconds, Options.RetryInitialDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts.Get - 1, 30)));
         var wait = (next - Now).TotalSeconds;
-        return next <= expires && (next == expires || (wait >= nominal * 0.8 - 0.001 && wait <= nominal * 1.2 + 0.001));
+        // Capped at expiry only when the jittered delay would have gone past it.
+        var capped = next == expires && (expires - Now).TotalSeconds <= nominal * 1.2 + 0.001;
+        return next <= expires && (capped || (wait >= nominal * 0.8 - 0.001 && wait <= nominal * 1.2 + 0.001));
     }
 }

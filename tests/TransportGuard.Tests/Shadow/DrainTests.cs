@@ -49,7 +49,13 @@ public sealed partial class DrainTests
             Assert.True(DateTime.UtcNow < deadline, $"{goodSink.Messages.Count} of {Messages} delivered by hubB");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken); // hubB notices hubA is gone
+        // hubB notices hubA is gone and takes over what it still shadows of it: nothing, as the drain waited for that.
+        while (!hubB.Output.Contains("Peer hubA is down", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline.AddSeconds(15), "hubB never noticed hubA stop:\n" + hubB.Output);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        Assert.Contains("taking over 0 shadow message(s)", hubB.Output.Split('\n').First(l => l.Contains("Peer hubA is down", StringComparison.Ordinal)), StringComparison.Ordinal);
         var subjects = goodSink.Messages.Select(m => Subject().Match(m.Text).Value).ToList();
         Assert.Equal(Messages, subjects.Distinct().Count());
         Assert.Equal(Messages, subjects.Count); // hubB took over nothing: its shadow copies were discarded before the stop

@@ -86,7 +86,8 @@ public sealed class ShadowProtocolModelTests
         var options = new ShadowOptions { ShadowHeartbeatFrequency = TimeSpan.FromMilliseconds(300), ShadowHeartbeatRetryCount = 3 };
         var loop = new HeartbeatLoop("primary", model, model, options, new FakeTimeProvider());
         var next = 0;
-        for (var step = 0; step < random.Next(5, 80); step++)
+        var steps = random.Next(5, 80);
+        for (var step = 0; step < steps; step++)
         {
             switch (random.Next(9))
             {

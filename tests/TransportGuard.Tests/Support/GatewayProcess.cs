@@ -13,6 +13,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _httpListening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private GatewayProcess(Process process) => _process = process;
 
@@ -56,8 +57,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     {
         var gateway = Launch(dataDirectory, extraArgs);
         await gateway._listening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        for (var i = 0; i < 100 && gateway.HttpAddress is null && extraArgs.Contains("--http"); i++)
-            await Task.Delay(50, TestContext.Current.CancellationToken); // Kestrel reports its port just after SMTP binds
+        // HTTP is always on (Launch passes --http); Kestrel reports its port just after SMTP binds.
+        await gateway._httpListening.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         return gateway;
     }
 
@@ -72,8 +73,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         gateway._process.ErrorDataReceived += (_, e) => gateway.OnLine(e.Data);
         gateway._process.BeginOutputReadLine();
         gateway._process.BeginErrorReadLine();
-        _ = gateway._process.WaitForExitAsync().ContinueWith(_ => gateway._listening.TrySetException(
-            new InvalidOperationException("gateway exited before listening:\n" + gateway.Output)), TaskScheduler.Default);
+        _ = gateway._process.WaitForExitAsync().ContinueWith(_ =>
+        {
+            var exited = new InvalidOperationException("gateway exited before listening:\n" + gateway.Output);
+            gateway._listening.TrySetException(exited);
+            gateway._httpListening.TrySetException(exited);
+        }, TaskScheduler.Default);
         return gateway;
     }
 
@@ -84,7 +89,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         lock (_output)
             _output.Add(line);
         if (HttpLine().Match(line) is { Success: true } http)
+        {
             HttpAddress = new Uri(http.Groups[1].Value);
+            _httpListening.TrySetResult();
+        }
         if (ListeningLine().Match(line) is { Success: true } match)
         {
             var endPoint = IPEndPoint.Parse(match.Groups[1].Value);

@@ -13,16 +13,22 @@ public sealed partial class ScriptedNextHop
         var reader = new BufferedLineReader(stream);
         try
         {
-            if (!await ReplyAsync(stream, _script.Greeting ?? "220 nexthop ESMTP scripted") || _script.Greeting?.StartsWith('4') == true)
+            await ReplyAsync(stream, _script.Greeting ?? "220 nexthop ESMTP scripted");
+            if (_script.Greeting?.StartsWith('4') == true)
                 return;
             string from = "", mailParameters = "";
             var recipients = new List<string>();
             var bdat = new MemoryStream();
-            var held = new StringBuilder(); // MAIL and RCPT replies held back (HoldEnvelopeRepliesUntilBdat)
+            var held = new StringBuilder(); // MAIL and RCPT replies held back (HoldEnvelopeRepliesUntilBody)
             while (await reader.ReadLineAsync(_stop.Token) is { } line)
             {
                 Transcript.Enqueue(line);
                 var verb = line.Split(' ', 2)[0].ToUpperInvariant();
+                if (verb is "DATA" or "BDAT" && held.Length > 0)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(held.ToString()));
+                    held.Clear();
+                }
                 switch (verb)
                 {
                     case "EHLO":
@@ -43,8 +49,8 @@ public sealed partial class ScriptedNextHop
                         from = mail[..mail.IndexOf('>', StringComparison.Ordinal)];
                         mailParameters = mail[(mail.IndexOf('>', StringComparison.Ordinal) + 1)..].Trim();
                         recipients.Clear();
-                        var mailReply = _script.MailReply(from) ?? "250 2.1.0 Ok";
-                        if (_script.HoldEnvelopeRepliesUntilBdat)
+                        const string mailReply = "250 2.1.0 Ok";
+                        if (_script.HoldEnvelopeRepliesUntilBody)
                             held.Append(mailReply).Append("\r\n");
                         else
                             await ReplyAsync(stream, mailReply);
@@ -54,7 +60,7 @@ public sealed partial class ScriptedNextHop
                         var rcptReply = _script.RcptReply(rcpt) ?? "250 2.1.5 Ok";
                         if (rcptReply.StartsWith('2'))
                             recipients.Add(rcpt);
-                        if (_script.HoldEnvelopeRepliesUntilBdat)
+                        if (_script.HoldEnvelopeRepliesUntilBody)
                             held.Append(rcptReply).Append("\r\n");
                         else
                             await ReplyAsync(stream, rcptReply);
@@ -73,11 +79,6 @@ public sealed partial class ScriptedNextHop
                         await FinishAsync(stream, number, from, recipients, body, mailParameters, viaBdat: false);
                         break;
                     case "BDAT":
-                        if (held.Length > 0)
-                        {
-                            await stream.WriteAsync(Encoding.UTF8.GetBytes(held.ToString()));
-                            held.Clear();
-                        }
                         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                         var size = int.Parse(parts[1], CultureInfo.InvariantCulture);
                         bdat.Write(await reader.ReadExactlyAsync(size, _stop.Token));
@@ -116,9 +117,6 @@ public sealed partial class ScriptedNextHop
         await ReplyAsync(stream, reply);
     }
 
-    private static async Task<bool> ReplyAsync(NetworkStream stream, string reply)
-    {
+    private static async Task ReplyAsync(NetworkStream stream, string reply) =>
         await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"));
-        return true;
-    }
 }

@@ -20,15 +20,14 @@ public sealed class NextHopScript
     public IReadOnlyList<string> Extensions { get; init; } = ["PIPELINING", "8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES", "SMTPUTF8"];
     public string? Greeting { get; init; }
     public string? EhloReply { get; init; }
-    public Func<string, string?> MailReply { get; init; } = _ => null;
     public Func<string, string?> RcptReply { get; init; } = _ => null;
 
     /// <summary>The reply to the end of data for the n-th message body received.</summary>
     public Func<int, string?> DataReply { get; init; } = _ => null;
 
-    /// <summary>True: answer MAIL and RCPT only once a BDAT has come, so a client that waits for those replies
-    /// before it sends the body never gets them (it times out).</summary>
-    public bool HoldEnvelopeRepliesUntilBdat { get; init; }
+    /// <summary>True: answer MAIL and RCPT only once DATA or a BDAT has come, so a client that waits for those
+    /// replies before it goes on (one that does not pipeline) never gets them.</summary>
+    public bool HoldEnvelopeRepliesUntilBody { get; init; }
 
     /// <summary>True: close the socket after a few body bytes of the n-th message, without a reply.</summary>
     public Func<int, bool> DropDuringData { get; init; } = _ => false;

@@ -77,10 +77,6 @@ public sealed class SessionHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves the virtual clock forward one step at a time until the session ends, and returns how much virtual
-    /// time that took. Stepping avoids a race with the session arming its timer after the test advanced the clock.
-    /// </summary>
-    /// <summary>
     /// Asserts the session ends on its own at <paramref name="timeout"/> on the virtual clock: still running a second
     /// before (given real time to react), ended after. How fast it reacts in real time does not matter.
     /// </summary>

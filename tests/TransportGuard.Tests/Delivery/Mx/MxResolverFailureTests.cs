@@ -65,6 +65,8 @@ public sealed class MxResolverFailureTests
     {
         using var dns = new LoopbackDnsServer().Mx("example.com", 10, "mx.example.com").Silent("mx.example.com");
         Assert.Equal(("4.4.3", false), Failure(await ResolveAsync(dns, "example.com", timeoutMs: 300)));
+        lock (dns.Questions)
+            Assert.Contains("mx.example.com 1", dns.Questions); // the MX was found; the host's own lookup failed
     }
 
     [Fact]
