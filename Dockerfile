@@ -1,6 +1,8 @@
 # TransportGuard: build with the .NET SDK, run on the ASP.NET Core runtime (the HTTP endpoints are Kestrel) as uid 10001.
 #   docker build -t transportguard .
-#   docker run -p 127.0.0.1:2525:2525 -p 127.0.0.1:9525:9525 -v tg-data:/var/lib/transportguard transportguard
+#   docker run -e TG_Http__AdminToken=$(openssl rand -hex 16) -p 127.0.0.1:2525:2525 -p 127.0.0.1:9525:9525 \
+#     -v tg-data:/var/lib/transportguard transportguard
+# (CMD binds HTTP beyond loopback, so the admin API needs its token.)
 # The switches in CMD are the stable ones (DESIGN.md section 6); deploy/ has the compose cluster and the manifests.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -25,10 +27,9 @@ COPY --from=build /app ./
 # The spool and the maildir live on a volume: they must outlive the container (DESIGN.md section 7).
 # A fresh named volume copies this directory's owner, so uid 10001 can write to it.
 VOLUME /var/lib/transportguard
-# The aspnet image asks Kestrel for port 8080; the gateway binds what --http says, nothing else.
-# TG_Spool__DataDirectory keeps the spool on the volume when CMD is replaced by other switches.
-ENV ASPNETCORE_HTTP_PORTS= \
-    TG_Spool__DataDirectory=/var/lib/transportguard
+# TG_Spool__DataDirectory keeps the spool on the volume when CMD is replaced by other switches. (The aspnet image's
+# ASPNETCORE_HTTP_PORTS is not read: the gateway's host reads only TG_ variables, and Kestrel binds what --http says.)
+ENV TG_Spool__DataDirectory=/var/lib/transportguard
 # 2525 SMTP, 9525 HTTP (/metrics, /healthz, /readyz, /api).
 EXPOSE 2525 9525
 # Numeric, so Kubernetes' runAsNonRoot can check it without reading /etc/passwd.

@@ -8,7 +8,8 @@ public sealed class HttpOptions : IValidatable
 {
     public const string Section = "Http";
 
-    /// <summary>Comma-separated HOST:PORT; empty turns HTTP off.</summary>
+    /// <summary>Comma-separated HOST:PORT; at least one (health and metrics are always served: with none, Kestrel
+    /// would fall back to its own default address).</summary>
     public string Listen { get; set; } = "127.0.0.1:9525";
 
     /// <summary>Bearer token for /api. Required when HTTP is bound beyond loopback; /metrics and /healthz stay open
@@ -21,6 +22,8 @@ public sealed class HttpOptions : IValidatable
 
     public IEnumerable<string> Validate()
     {
+        if (string.IsNullOrWhiteSpace(Listen.Replace(',', ' ')))
+            yield return $"{Section}:{nameof(Listen)} must name at least one HOST:PORT";
         foreach (var endpoint in Listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (Check.Endpoint($"{Section}:{nameof(Listen)}", endpoint) is { } error)
                 yield return error;

@@ -31,10 +31,9 @@ public sealed class SmtpMetrics(MetricsRegistry metrics)
 
     public void Replied(int code) => _replies.WithLabels(code switch { < 300 => "2xx", < 400 => "3xx", < 500 => "4xx", _ => "5xx" }).Inc();
 
-    /// <param name="result">The transaction log's result: "queued", "commit failed", or a reason for refusal.</param>
-    public void TransactionEnded(string result, long size, double acceptSeconds)
+    /// <param name="kind">"queued", "failed" (our storage) or "refused" (anything else that ended it).</param>
+    public void TransactionEnded(string kind, long size, double acceptSeconds)
     {
-        var kind = result == "queued" ? "queued" : result.Contains("fail", StringComparison.Ordinal) ? "failed" : "refused";
         _transactions.WithLabels(kind).Inc();
         if (kind != "queued")
             return;

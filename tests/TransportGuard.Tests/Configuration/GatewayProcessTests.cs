@@ -20,6 +20,7 @@ public sealed class GatewayProcessTests
     [InlineData("--Smtp:Relay:RelayNetworks:0", "10.0.0.0/33", "Smtp:Relay:RelayNetworks holds '10.0.0.0/33'")]
     [InlineData("--Smtp:Limits:CommandTimeout", "soon", "Smtp:Limits:CommandTimeout")]
     [InlineData("--http", "0.0.0.0:9525", "Http:AdminToken must be set when Http:Listen binds beyond loopback")]
+    [InlineData("--http", ",", "Http:Listen must name at least one HOST:PORT")]
     [InlineData("--relay-to", "mail.example.com", "Delivery:RelayTo: 'mail.example.com' is not HOST:PORT")]
     [InlineData("--Delivery:Routes:example.com", "carrier-pigeon:x", "Delivery:Routes:example.com: a route is maildir:PATH")]
     [InlineData("--Queue:RetryJitter", "2", "Queue:RetryJitter must be at least 0 and below 1")]

@@ -73,6 +73,9 @@ public sealed partial class ShadowBeforeAckTests
         {
             Assert.Equal("451 4.4.0 Message failed to be made redundant", reply.Last);
             Assert.Matches(@"(?m)^transportguard_spool_messages 0$", metrics);
+            // A refusal, not a storage failure, although its text says "failed".
+            Assert.Matches(@"(?m)^transportguard_smtp_transactions_total\{result=""refused""\} 1$", metrics);
+            Assert.Matches(@"(?m)^transportguard_smtp_transactions_total\{result=""failed""\} 0$", metrics);
         }
         else
         {

@@ -223,7 +223,9 @@ public sealed partial class SmtpSession
         var waited = transaction.EndOfDataAt == 0 ? 0 : _services.Time.GetElapsedTime(transaction.EndOfDataAt).TotalMilliseconds;
         LogTransaction(Id, ClientIp, transaction.ReversePath, transaction.Recipients.Count, transaction.Size,
             transaction.Writer?.QueueId ?? "-", result, reply?.Code ?? 0, waited);
-        _services.Metrics.TransactionEnded(result, transaction.Size, waited / 1000);
+        // Classified by the reply, not the log text: a refusal may say "failed" (451 4.4.0 Message failed to be made redundant).
+        var kind = reply is { Code: 250 } ? "queued" : ReferenceEquals(reply, SmtpReplies.QueueWriteFailed) ? "failed" : "refused";
+        _services.Metrics.TransactionEnded(kind, transaction.Size, waited / 1000);
         if (reply is not null)
             Reply(reply);
         await ResetTransactionAsync();
