@@ -20,7 +20,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# Packages must not start system daemons (a Prometheus on :9090, a system Postfix): the tests start their own on
+# free loopback ports. policy-rc.d answering 101 is Debian's way to say so; ours goes when the install is done.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian's package may start a system Prometheus on :9090; tests start their own on free loopback ports.
-pkill -x prometheus 2>/dev/null || true
