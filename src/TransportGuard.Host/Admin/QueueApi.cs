@@ -36,10 +36,12 @@ public static class QueueApi
         });
 
         api.MapGet("/queue/{id}", (QueueManager queue, SpoolService spool, string id) =>
-            spool.Spool.Index.TryGet(id, out var message) && queue.Find(id) is { } item
-                ? Results.Ok(new MessageDetail(item, message.Envelope with { Chunks = [] },
-                    [.. spool.Spool.Index.Progress(id).Outcomes.Values], spool.Spool.Index.Progress(id).Held))
-                : NotQueued(id));
+        {
+            if (!spool.Spool.Index.TryGet(id, out var message) || queue.Find(id) is not { } item)
+                return NotQueued(id);
+            var progress = spool.Spool.Index.Progress(id);
+            return Results.Ok(new MessageDetail(item, message.Envelope with { Chunks = [] }, [.. progress.Outcomes.Values], progress.Held));
+        });
 
         api.MapPost("/queue/{id}/hold", async (QueueManager queue, string id) => Done(id, "held", await queue.HoldAsync(id)));
         api.MapPost("/queue/{id}/release", async (QueueManager queue, string id) => Done(id, "released", await queue.ReleaseAsync(id)));
@@ -51,8 +53,8 @@ public static class QueueApi
         api.MapPost("/queue/retry", async (QueueManager queue) =>
         {
             var deferred = queue.List(QueueItemState.Deferred);
-            foreach (var item in deferred)
-                await queue.RetryNowAsync(item.QueueId);
+            // All at once: their records share group commits instead of waiting for one fsync each.
+            await Task.WhenAll(deferred.Select(item => queue.RetryNowAsync(item.QueueId)));
             return Results.Ok(new { retried = deferred.Count });
         });
     }

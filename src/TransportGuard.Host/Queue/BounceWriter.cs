@@ -44,7 +44,7 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
     /// <summary>The original's header block (for the text/rfc822-headers part), read from its first chunks only.</summary>
     private async Task<ReadOnlyMemory<byte>> ReadHeadersAsync(SpooledEnvelope original)
     {
-        const int Limit = 64 * 1024;
+        const int Limit = DeliveryStatusNotification.HeaderLimit;
         using var head = new MemoryStream();
         try
         {

@@ -11,6 +11,9 @@ public sealed class DeliveryMetrics
     private readonly Histogram _duration;
     private readonly Counter _bounces;
     private readonly Gauge _queue;
+    // The labelled series, made once: the per-recipient path looks them up by value, without label strings.
+    private readonly Dictionary<DeliveryOutcome, Counter.Child> _attemptsBy;
+    private readonly Dictionary<QueueItemState, Gauge.Child> _queueBy;
 
     private readonly MetricsRegistry _registry;
 
@@ -23,23 +26,21 @@ public sealed class DeliveryMetrics
             new HistogramConfiguration { Buckets = MetricsRegistry.LatencyBuckets });
         _bounces = factory.CreateCounter("transportguard_bounces_total", "Delivery status notifications (bounces) generated.");
         _queue = factory.CreateGauge("transportguard_queue_messages", "Messages in the queue, by state.", ["state"]);
-        foreach (var outcome in Enum.GetValues<DeliveryOutcome>())
-            _attempts.WithLabels(Label(outcome));
-        foreach (var state in Enum.GetValues<QueueItemState>())
-            _queue.WithLabels(Label(state));
+        _attemptsBy = Enum.GetValues<DeliveryOutcome>().ToDictionary(o => o, o => _attempts.WithLabels(Label(o)));
+        _queueBy = Enum.GetValues<QueueItemState>().ToDictionary(s => s, s => _queue.WithLabels(Label(s)));
     }
 
     /// <summary>The queue manager registers itself once it runs, so depth is read at scrape time.</summary>
     public void Observe(QueueManager queue) => _registry.BeforeCollect(() =>
     {
         foreach (var (state, count) in queue.CountByState())
-            _queue.WithLabels(Label(state)).Set(count);
+            _queueBy[state].Set(count);
     });
 
     public void Delivered(IEnumerable<RecipientResult> results, TimeSpan elapsed)
     {
         foreach (var result in results)
-            _attempts.WithLabels(Label(result.Outcome)).Inc();
+            _attemptsBy[result.Outcome].Inc();
         _duration.Observe(elapsed.TotalSeconds);
     }
 

@@ -8,7 +8,7 @@ public static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<MetricsRegistry>();
-        services.AddSingleton(sp => new SmtpMetrics(sp.GetRequiredService<MetricsRegistry>()).Initialized());
+        services.AddSingleton<SmtpMetrics>();
         services.AddSingleton<SpoolMetrics>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<RedundancyMetrics>();

@@ -28,26 +28,29 @@ public static class DeliveryStatusNotification
         // RFC 3834 section 5: marks the report as automatic so that auto-responders never answer it.
         message.Headers.Add("Auto-Submitted", "auto-replied");
 
-        var report = new MultipartReport("delivery-status") { HumanText(request), DeliveryStatus(request) };
+        var report = new MultipartReport("delivery-status") { HumanText(request, delayedOnly), DeliveryStatus(request) };
         if (OriginalHeaders(request.OriginalHeaders) is { } headers)
             report.Add(headers);
         message.Body = report;
         return message;
     }
 
+    /// <summary>How much of the original's header block a report carries at most.</summary>
+    public const int HeaderLimit = 64 * 1024;
+
     /// <summary>The header block: the bytes up to and including the first empty line, at most <paramref name="maxBytes"/>.</summary>
-    public static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> message, int maxBytes = 64 * 1024)
+    public static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> message, int maxBytes = HeaderLimit)
     {
         var end = message.Span.IndexOf("\r\n\r\n"u8);
         var length = end >= 0 ? end + 4 : message.Length;
         return message[..Math.Min(length, maxBytes)];
     }
 
-    private static TextPart HumanText(DsnRequest request)
+    private static TextPart HumanText(DsnRequest request, bool delayedOnly)
     {
         var text = new StringBuilder()
             .Append("This is the mail system at host ").Append(request.ReportingMta).Append(".\n\n")
-            .Append(request.Recipients.All(r => r.Action == "delayed")
+            .Append(delayedOnly
                 ? "Your message could not be delivered yet; it is still being retried.\n\n"
                 : "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.\n\n")
             .Append("Queue id: ").Append(request.OriginalQueueId).Append("\n\n");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TransportGuard.Smtp.Protocol;
 using TransportGuard.Spool;
 
 namespace TransportGuard.Delivery.Routing;
@@ -24,7 +25,7 @@ public sealed class RouteTable
 
     public Route Resolve(string recipient)
     {
-        var domain = Domain(recipient);
+        var domain = MailboxSyntax.DomainOf(recipient); // the table ignores case: no lower-cased copy needed here
         if (_domains.TryGetValue(domain, out var exact) && !domain.StartsWith('.'))
             return exact;
         for (var dot = domain.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = domain.IndexOf('.', dot + 1))
@@ -33,12 +34,8 @@ public sealed class RouteTable
         return Default;
     }
 
-    /// <summary>The part after the last '@' (a quoted local part may hold one), lower-cased.</summary>
-    public static string Domain(string address)
-    {
-        var at = address.LastIndexOf('@');
-        return at < 0 ? "" : address[(at + 1)..].ToLowerInvariant();
-    }
+    /// <summary>The domain, lower-cased: the key MX destinations share concurrency and connections by.</summary>
+    public static string Domain(string address) => MailboxSyntax.DomainOf(address).ToLowerInvariant();
 
     private static Route Parse(string spec) =>
         RouteParser.TryParse(spec, out var route, out var error) ? route : throw new InvalidOperationException(error);
