@@ -70,6 +70,7 @@ public sealed class SmtpCommandParserTests
     [InlineData("MAIL FROM:<a..b@c.d>", "501 5.1.7")]
     [InlineData("MAIL FROM:<a@-bad-.com>", "501 5.1.7")]
     [InlineData("MAIL FROM:<@c.d>", "501 5.1.7")]
+    [InlineData("MAIL FROM:<a@[IPv6:fe80::1%eth0]>", "501 5.1.7")] // a scope id is no part of an address literal
     [InlineData("MAIL FROM:<a@b.c> SIZE=", "555 5.5.4")]
     [InlineData("MAIL FROM:<a@b.c> =1", "555 5.5.4")]
     [InlineData("MAIL FROM:<a@b.c>SIZE=1", "501 5.5.4")]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
+using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Delivery.Mx;
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace TransportGuard.Smtp.Protocol;
 
 /// <summary>
@@ -71,7 +69,7 @@ public static class MailboxSyntax
     }
 
     public static bool IsValidDomainOrLiteral(string domain) =>
-        domain.StartsWith('[') ? IsAddressLiteral(domain) : IsValidDomain(domain);
+        AddressLiteral.IsLiteral(domain) ? AddressLiteral.Parse(domain) is not null : IsValidDomain(domain);
 
     /// <summary>Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]; U-labels allowed (RFC 6531).</summary>
     public static bool IsValidDomain(string domain)
@@ -87,18 +85,6 @@ public static class MailboxSyntax
                     return false;
         }
         return true;
-    }
-
-    /// <summary>address-literal = "[" ( IPv4 / "IPv6:" IPv6 ) "]" (RFC 5321 4.1.3).</summary>
-    private static bool IsAddressLiteral(string literal)
-    {
-        if (literal.Length < 3 || literal[^1] != ']')
-            return false;
-        var inner = literal[1..^1];
-        if (inner.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
-            return IPAddress.TryParse(inner[5..], out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
-        return inner.Count(c => c == '.') == 3 && IPAddress.TryParse(inner, out var v4)
-            && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
     }
 
     /// <summary>atext of RFC 5322 3.2.3, plus any non-ASCII character (RFC 6531 3.3 UTF8-non-ascii).</summary>

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace TransportGuard.Delivery.Mx;
+namespace TransportGuard.Smtp.Protocol;
 
 /// <summary>
 /// The RFC 5321 4.1.3 address literals a mail domain may be: "[192.0.2.1]" (four decimal Snum) or
 /// "[IPv6:2001:db8::1]". Parsed strictly: IPAddress.TryParse alone would also take "[127.1]", "[::1]" without its tag
 /// and scope ids ("%eth0"), none of which the grammar allows. General-address-literals (other tags) are not supported.
+/// One parser for both ends: what RCPT accepts is what delivery can reach.
 /// </summary>
 internal static class AddressLiteral
 {
