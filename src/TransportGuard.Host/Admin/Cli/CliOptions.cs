@@ -23,4 +23,13 @@ public static class CliOptions
     public static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table", Recursive = true };
 
     public static AdminClient Client(ParseResult parse) => new(new Uri(parse.GetValue(Url)!), parse.GetValue(Token));
+
+    /// <summary>With --json, prints the API's answer as it came and returns true; otherwise the caller prints its text.</summary>
+    public static bool PrintedAsJson(ParseResult parse, System.Text.Json.JsonElement body)
+    {
+        if (!parse.GetValue(Json))
+            return false;
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(body, AdminClient.Json));
+        return true;
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace TransportGuard.Admin.Cli;
 
@@ -20,9 +19,7 @@ public static class DrainCommand
             var (body, code) = await client.SendAsync(HttpMethod.Post, "/api/drain" + (peer is null ? "" : $"?to={Uri.EscapeDataString(peer)}"));
             if (body is not { } report)
                 return code;
-            if (parse.GetValue(CliOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(report, AdminClient.Json));
-            else
+            if (!CliOptions.PrintedAsJson(parse, report))
                 Console.WriteLine($"drained to {report.GetProperty("peer").GetString()}: {report.GetProperty("handedOver").GetInt32()} handed over, " +
                     $"{report.GetProperty("dropped").GetInt32()} shadow(s) dropped, {report.GetProperty("failed").GetInt32()} refused, " +
                     $"{report.GetProperty("remaining").GetInt32()} left");

@@ -55,11 +55,8 @@ public static class QueueCommands
         var (body, code) = await client.SendAsync(HttpMethod.Get, query);
         if (body is not { } page)
             return code;
-        if (parse.GetValue(CliOptions.Json))
-        {
-            Console.WriteLine(JsonSerializer.Serialize(page, AdminClient.Json));
+        if (CliOptions.PrintedAsJson(parse, page))
             return 0;
-        }
         Console.WriteLine($"{"QUEUE ID",-16} {"STATE",-9} {"SIZE",9} {"ARRIVED (UTC)",-19} {"TRIES",5} {"NEXT TRY (UTC)",-19} {"SENDER",-28} RECIPIENTS / LAST ERROR");
         foreach (var item in page.GetProperty("items").EnumerateArray())
         {
@@ -88,9 +85,9 @@ public static class QueueCommands
         var (body, code) = await client.SendAsync(method, path);
         if (body is not { } result)
             return code;
-        if (parse.GetValue(CliOptions.Json))
-            Console.WriteLine(JsonSerializer.Serialize(result, AdminClient.Json));
-        else if (result.TryGetProperty("action", out var action))
+        if (CliOptions.PrintedAsJson(parse, result))
+            return 0;
+        if (result.TryGetProperty("action", out var action))
             Console.WriteLine($"{result.GetProperty("queueId").GetString()}: {action.GetString()}");
         else
             Console.WriteLine($"{result.GetProperty("retried").GetInt32()} deferred message(s) scheduled for now");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 
 namespace TransportGuard.Admin.Cli;
 
@@ -31,9 +30,7 @@ public static class ResubmitCommand
             });
             if (body is not { } result)
                 return code;
-            if (parse.GetValue(CliOptions.Json))
-                Console.WriteLine(JsonSerializer.Serialize(result, AdminClient.Json));
-            else
+            if (!CliOptions.PrintedAsJson(parse, result))
                 Console.WriteLine($"{(result.GetProperty("dryRun").GetBoolean() ? "dry run: would resubmit" : "resubmitted")} {result.GetProperty(result.GetProperty("dryRun").GetBoolean() ? "matched" : "resubmitted").GetInt32()} message(s) delivered between {result.GetProperty("start")} and {result.GetProperty("end")} ({result.GetProperty("note").GetString()})");
             return 0;
         });

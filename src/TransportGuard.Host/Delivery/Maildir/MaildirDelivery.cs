@@ -15,7 +15,7 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
     public async Task<IReadOnlyList<RecipientResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var route = (MaildirRoute)job.Route;
-        var name = $"{job.Envelope.ReceivedAt.ToUnixTimeSeconds()}.{job.QueueId}.{SafeHostName}";
+        var name = $"{job.Envelope.ReceivedAt.ToUnixTimeSeconds()}.{job.QueueId}.{_safeHostName}";
         try
         {
             var (tmp, @new, cur) = Create(route.Path);
@@ -34,7 +34,7 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
         }
     }
 
-    private string SafeHostName => hostName.Replace("/", "\\057", StringComparison.Ordinal).Replace(":", "\\072", StringComparison.Ordinal);
+    private readonly string _safeHostName = hostName.Replace("/", "\\057", StringComparison.Ordinal).Replace(":", "\\072", StringComparison.Ordinal);
 
     private async Task WriteAsync(DeliveryJob job, string tmpPath, string newPath, CancellationToken cancellationToken)
     {
