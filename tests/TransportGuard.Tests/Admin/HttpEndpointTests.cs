@@ -102,10 +102,5 @@ public sealed partial class HttpEndpointTests
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
-    private static double Value(string exposition, string series)
-    {
-        var match = Regex.Match(exposition, "(?m)^" + Regex.Escape(series) + @" (\S+)$");
-        Assert.True(match.Success, $"{series} not exported");
-        return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static double Value(string exposition, string series) => MetricsText.Value(exposition, series);
 }

@@ -38,12 +38,8 @@ public sealed partial class DeliveryCrashTests
 
         await using (var last = await GatewayProcess.StartAsync(data, args))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!acknowledged.Keys.All(Arrived(hop).Contains))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"lost: {string.Join(", ", acknowledged.Keys.Except(Arrived(hop)).Take(10))}\n{last.Output}");
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
+            await Eventually.UntilAsync(() => acknowledged.Keys.All(Arrived(hop).Contains), TimeSpan.FromSeconds(60),
+                () => $"lost: {string.Join(", ", acknowledged.Keys.Except(Arrived(hop)).Take(10))}\n{last.Output}", 50);
             await Task.Delay(500, TestContext.Current.CancellationToken);
             logs.Add(last.Output);
         }

@@ -49,11 +49,7 @@ public sealed class ExpiryTests
 
     private static async Task DeferredAsync(QueueManager queue, string id, int attempts)
     {
-        var deadline = DateTime.UtcNow + Wait;
-        while (queue.List().SingleOrDefault(i => i.QueueId == id) is not { State: QueueItemState.Deferred } item || item.Attempts < attempts)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"attempt {attempts} did not happen");
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => queue.List().SingleOrDefault(i => i.QueueId == id) is { State: QueueItemState.Deferred } item && item.Attempts >= attempts,
+            Wait, () => $"attempt {attempts} did not happen", 10);
     }
 }

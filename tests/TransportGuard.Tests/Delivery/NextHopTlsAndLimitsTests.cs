@@ -30,12 +30,7 @@ public sealed class NextHopTlsAndLimitsTests
         var id = await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("must be encrypted"));
 
         var queue = gateway.Services.GetRequiredService<QueueManager>();
-        var deadline = DateTime.UtcNow + Wait;
-        while (queue.List().SingleOrDefault() is not { Attempts: >= 2 } item)
-        {
-            Assert.True(DateTime.UtcNow < deadline);
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => queue.List().SingleOrDefault() is { Attempts: >= 2 }, Wait, () => "no second attempt: " + string.Join("; ", queue.List()));
         Assert.Contains("TLS is required", queue.List().Single().LastError, StringComparison.Ordinal);
         Assert.Equal(id, queue.List().Single().QueueId);
         Assert.DoesNotContain(hop.Transcript, l => l.StartsWith("MAIL", StringComparison.Ordinal));

@@ -50,13 +50,5 @@ public sealed class QueueAdminTests
         TempDirectory.Delete(mailbox);
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition) => Eventually.UntilAsync(condition, Wait, () => "condition not reached");
 }

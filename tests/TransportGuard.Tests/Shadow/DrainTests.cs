@@ -43,18 +43,11 @@ public sealed partial class DrainTests
             Assert.StartsWith("421 4.3.2", (await refused.ReadReplyAsync()).Last, StringComparison.Ordinal);
 
         Assert.Equal(0, await hubA.TerminateAsync());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (goodSink.Messages.Count < Messages)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{goodSink.Messages.Count} of {Messages} delivered by hubB");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => goodSink.Messages.Count >= Messages, TimeSpan.FromSeconds(30),
+            () => $"{goodSink.Messages.Count} of {Messages} delivered by hubB", 50);
         // hubB notices hubA is gone and takes over what it still shadows of it: nothing, as the drain waited for that.
-        while (!hubB.Output.Contains("Peer hubA is down", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline.AddSeconds(15), "hubB never noticed hubA stop:\n" + hubB.Output);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => hubB.Output.Contains("Peer hubA is down", StringComparison.Ordinal), TimeSpan.FromSeconds(15),
+            () => "hubB never noticed hubA stop:\n" + hubB.Output, 50);
         Assert.Contains("taking over 0 shadow message(s)", hubB.Output.Split('\n').First(l => l.Contains("Peer hubA is down", StringComparison.Ordinal)), StringComparison.Ordinal);
         var subjects = goodSink.Messages.Select(m => Subject().Match(m.Text).Value).ToList();
         Assert.Equal(Messages, subjects.Distinct().Count());

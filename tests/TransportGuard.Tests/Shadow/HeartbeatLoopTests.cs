@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using TransportGuard.Shadow;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Shadow;
 
@@ -53,12 +54,7 @@ public sealed class HeartbeatLoopTests
         {
             var before = loop.Beats;
             time.Advance(TimeSpan.FromMilliseconds(300));
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (loop.Beats == before)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the loop did not beat");
-                await Task.Delay(5, TestContext.Current.CancellationToken);
-            }
+            await Eventually.UntilAsync(() => loop.Beats != before, TimeSpan.FromSeconds(10), () => "the loop did not beat", pollMilliseconds: 5);
         }
     }
 

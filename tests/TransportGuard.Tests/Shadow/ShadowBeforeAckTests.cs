@@ -35,16 +35,12 @@ public sealed partial class ShadowBeforeAckTests
             }
         }
         using var hubHttp = AdminHttp.Client(hub.HttpAddress!);
-        Assert.Equal(Messages, ShadowsOf(await hubHttp.TextAsync("/metrics"), "edge")); // every 250 came after a copy
+        Assert.Equal(Messages, MetricsText.ShadowMessages(await hubHttp.TextAsync("/metrics"), "edge")); // every 250 came after a copy
         Assert.Empty(hubSink.Messages);
 
         await edge.KillAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (hubSink.Messages.Count < Messages)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{hubSink.Messages.Count} of {Messages} delivered after the edge died");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => hubSink.Messages.Count >= Messages, TimeSpan.FromSeconds(30),
+            () => $"{hubSink.Messages.Count} of {Messages} delivered after the edge died", 50);
         var delivered = hubSink.Messages.Select(m => Subject().Match(m.Text).Value).ToList();
         Assert.Empty(acknowledged.Except(delivered));
         Assert.Equal(delivered.Count, delivered.Distinct().Count());
@@ -84,10 +80,6 @@ public sealed partial class ShadowBeforeAckTests
         }
         TempDirectory.Delete(data);
     }
-
-    private static double ShadowsOf(string metrics, string peer) =>
-        Regex.Match(metrics, $"(?m)^transportguard_shadow_messages\\{{peer=\"{peer}\"\\}} (\\S+)$") is { Success: true } m
-            ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
 
     [GeneratedRegex(@"(?m)^Subject: before ack \d+")]
     private static partial Regex Subject();

@@ -36,7 +36,7 @@ public sealed partial class ThreeNodeTakeoverTests
             }
         }
         using var edgeHttp = AdminHttp.Client(cluster.Edge.HttpAddress!);
-        await UntilAsync(async () => ShadowsOf(await edgeHttp.TextAsync("/metrics"), "hub1") == Messages, "the edge never held all shadows of hub1");
+        await UntilAsync(async () => MetricsText.ShadowMessages(await edgeHttp.TextAsync("/metrics"), "hub1") == Messages, "the edge never held all shadows of hub1");
         Assert.Empty(hub2Sink.Messages); // hub1 has them all, deferred
 
         var failedAt = DateTime.UtcNow;
@@ -55,7 +55,7 @@ public sealed partial class ThreeNodeTakeoverTests
         else
             await cluster.Hub1.SignalAsync(freeze: false);
         using var hub1Http = AdminHttp.Client(cluster.Hub1.HttpAddress!);
-        await UntilAsync(async () => SpoolMessages(await hub1Http.TextAsync("/metrics")) == 0,
+        await UntilAsync(async () => MetricsText.Value(await hub1Http.TextAsync("/metrics"), "transportguard_spool_messages") == 0,
             "hub1 still holds messages: " + string.Join('\n', cluster.Hub1.Output.Split('\n').Where(l => l.Contains("ShadowManager", StringComparison.Ordinal))));
         // The fencing answer drops the messages first and logs after: wait for the line rather than race it.
         await UntilAsync(() => Task.FromResult(cluster.Hub1.Output.Contains("Shadow holder edge took over", StringComparison.Ordinal)),
@@ -72,22 +72,7 @@ public sealed partial class ThreeNodeTakeoverTests
 
     private static List<string> Subjects(ScriptedNextHop sink) => [.. sink.Messages.Select(m => SubjectLine().Match(m.Text).Value)];
 
-    private static double ShadowsOf(string metrics, string peer) =>
-        Regex.Match(metrics, $"(?m)^transportguard_shadow_messages\\{{peer=\"{peer}\"\\}} (\\S+)$") is { Success: true } m
-            ? double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
-
-    private static double SpoolMessages(string metrics) =>
-        double.Parse(Regex.Match(metrics, @"(?m)^transportguard_spool_messages (\S+)$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task UntilAsync(Func<Task<bool>> condition, string failure) => Eventually.UntilAsync(condition, Wait, () => failure, 50);
 
     [GeneratedRegex(@"(?m)^Subject: takeover \d+")]
     private static partial Regex SubjectLine();

@@ -99,12 +99,8 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> WaitForAsync(int count, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Directory.GetFiles(_directory).Length < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{Directory.GetFiles(_directory).Length} of {count} message(s) reached smtp-sink");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => Directory.GetFiles(_directory).Length >= count, timeout,
+            () => $"{Directory.GetFiles(_directory).Length} of {count} message(s) reached smtp-sink", 50);
         await Task.Delay(100, TestContext.Current.CancellationToken); // let the last file be written out
         return Messages();
     }

@@ -77,14 +77,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Gives up at once if Prometheus has exited.</summary>
     private async Task UntilAsync(Func<Task<bool>> condition, string failure, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline && !_process.HasExited, failure);
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(async () => _process.HasExited || await condition(), timeout ?? TimeSpan.FromSeconds(30), () => failure, 200);
+        Assert.False(_process.HasExited, "prometheus exited: " + failure);
     }
 
     public async ValueTask DisposeAsync()

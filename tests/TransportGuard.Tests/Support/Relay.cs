@@ -36,12 +36,7 @@ public static class Relay
     public static async Task DrainedAsync(TestGateway gateway, TimeSpan timeout)
     {
         var queue = gateway.Services.GetService(typeof(QueueManager)) as QueueManager ?? throw new InvalidOperationException("no queue");
-        var deadline = DateTime.UtcNow + timeout;
-        while (gateway.Spool.Index.Count > 0)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("still queued: " + string.Join("; ", queue.List().Select(i => $"{i.QueueId} {i.State} {i.LastError}")));
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await Eventually.UntilAsync(() => gateway.Spool.Index.Count == 0, timeout,
+            () => "still queued: " + string.Join("; ", queue.List().Select(i => $"{i.QueueId} {i.State} {i.LastError}")));
     }
 }

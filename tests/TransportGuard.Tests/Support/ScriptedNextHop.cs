@@ -65,16 +65,8 @@ public sealed partial class ScriptedNextHop : IAsyncDisposable
     public int Connections => _connections;
     private int _connections;
 
-    public async Task WaitForMessagesAsync(int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Messages.Count < count)
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{Messages.Count} of {count} message(s) arrived; transcript tail:\n{string.Join('\n', Transcript.TakeLast(30))}");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task WaitForMessagesAsync(int count, TimeSpan timeout) => Eventually.UntilAsync(() => Messages.Count >= count, timeout,
+        () => $"{Messages.Count} of {count} message(s) arrived; transcript tail:\n{string.Join('\n', Transcript.TakeLast(30))}");
 
     private async Task AcceptAsync()
     {
