@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Deploy;
 

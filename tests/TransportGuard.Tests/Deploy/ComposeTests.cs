@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Deploy;
 

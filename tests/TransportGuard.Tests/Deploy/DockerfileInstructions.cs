@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Deploy;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Deploy;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Deploy;
 

@@ -1,3 +1,4 @@
+using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Deploy;
 
 /// <summary>Every YAML file the deployment ships parses, has no empty document and no duplicate key.</summary>

@@ -6,7 +6,7 @@ namespace TransportGuard.Tests.Support;
 /// <summary>The shipped monitoring files (dashboards/) and the metric names their queries use.</summary>
 public static partial class MonitoringFiles
 {
-    public static string Directory => Path.Combine(PostfixInstance.RepositoryRoot(), "dashboards");
+    public static string Directory => RepositoryFiles.PathOf("dashboards");
     public static string Rules => Path.Combine(Directory, "prometheus", "alerts.yml");
     public static string RuleTests => Path.Combine(Directory, "prometheus", "alerts.test.yml");
     public static string ScrapeConfig => Path.Combine(Directory, "prometheus", "prometheus.yml");

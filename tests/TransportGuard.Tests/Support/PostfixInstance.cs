@@ -32,15 +32,7 @@ public sealed class PostfixInstance : IAsyncDisposable
         return new PostfixInstance(directory, port);
     }
 
-    public static string Script => Path.Combine(RepositoryRoot(), "bench", "lib", "postfix-instance.sh");
-
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "TransportGuard.sln")))
-                return directory.FullName;
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
+    public static string Script => RepositoryFiles.PathOf("bench/lib/postfix-instance.sh");
 
     /// <summary>A port free right now (bound and released; fine on loopback for a test's lifetime).</summary>
     public static int FreePort()

@@ -1,4 +1,4 @@
-namespace TransportGuard.Tests.Deploy;
+namespace TransportGuard.Tests.Support;
 
 /// <summary>Files of the checkout the tests were built from, found by walking up to TransportGuard.sln.</summary>
 internal static class RepositoryFiles
@@ -7,8 +7,6 @@ internal static class RepositoryFiles
 
     /// <param name="relative">A path from the repository root, with forward slashes.</param>
     public static string PathOf(string relative) => Path.GetFullPath(Path.Combine(Root, relative));
-
-    public static string Read(string relative) => File.ReadAllText(PathOf(relative));
 
     /// <summary>The repository-relative path of a file or folder, with forward slashes.</summary>
     public static string Relative(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace('\\', '/');
