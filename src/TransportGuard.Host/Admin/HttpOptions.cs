@@ -17,16 +17,14 @@ public sealed class HttpOptions : IValidatable
     public string? AdminToken { get; set; }
 
     public IEnumerable<IPEndPoint> EndPoints() =>
-        Listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(e => Check.TryParseEndpoint(e, out var endPoint) ? endPoint : null).OfType<IPEndPoint>();
+        Check.EndpointList(Listen).Select(e => Check.TryParseEndpoint(e, out var endPoint) ? endPoint : null).OfType<IPEndPoint>();
 
     public IEnumerable<string> Validate()
     {
-        if (string.IsNullOrWhiteSpace(Listen.Replace(',', ' ')))
+        if (Check.EndpointList(Listen).Length == 0)
             yield return $"{Section}:{nameof(Listen)} must name at least one HOST:PORT";
-        foreach (var endpoint in Listen.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            if (Check.Endpoint($"{Section}:{nameof(Listen)}", endpoint) is { } error)
-                yield return error;
+        foreach (var error in Check.Endpoints($"{Section}:{nameof(Listen)}", Listen))
+            yield return error;
         if (string.IsNullOrEmpty(AdminToken) && EndPoints().Any(e => !IPAddress.IsLoopback(e.Address)))
             yield return $"{Section}:{nameof(AdminToken)} must be set when {Section}:{nameof(Listen)} binds beyond loopback ({Listen}): the admin API can delete mail";
     }

@@ -14,6 +14,13 @@ public static class Check
     public static string? Endpoint(string key, string? value) =>
         value is null || TryParseEndpoint(value, out _) ? null : $"{key} must be HOST:PORT with an IP address or localhost (got '{value}')";
 
+    /// <summary>The entries of a comma-separated HOST:PORT list (blank entries dropped).</summary>
+    public static string[] EndpointList(string? list) =>
+        (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>An error for each entry of the list that is not HOST:PORT.</summary>
+    public static IEnumerable<string> Endpoints(string key, string? list) => EndpointList(list).Select(e => Endpoint(key, e)).OfType<string>();
+
     /// <summary>Parses "127.0.0.1:2525", "[::1]:2525" or "localhost:2525"; the port is required (0 picks a free one).</summary>
     public static bool TryParseEndpoint(string value, out IPEndPoint endPoint)
     {

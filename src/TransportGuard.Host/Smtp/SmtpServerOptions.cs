@@ -22,20 +22,13 @@ public sealed class SmtpServerOptions : IValidatable
     /// <summary>How long running sessions get to finish when the gateway stops before they are told 421 4.3.2.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 
-    public IEnumerable<string> ListenEndpoints() => Split(Listen);
-    public IEnumerable<string> ImplicitTlsEndpoints() => Split(ImplicitTlsListen);
-
-    private static string[] Split(string? list) =>
-        (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public IEnumerable<string> ListenEndpoints() => Check.EndpointList(Listen);
+    public IEnumerable<string> ImplicitTlsEndpoints() => Check.EndpointList(ImplicitTlsListen);
 
     public IEnumerable<string> Validate()
     {
-        foreach (var endpoint in ListenEndpoints())
-            if (Check.Endpoint($"{Section}:{nameof(Listen)}", endpoint) is { } error)
-                yield return error;
-        foreach (var endpoint in ImplicitTlsEndpoints())
-            if (Check.Endpoint($"{Section}:{nameof(ImplicitTlsListen)}", endpoint) is { } error)
-                yield return error;
+        foreach (var error in Check.Endpoints($"{Section}:{nameof(Listen)}", Listen).Concat(Check.Endpoints($"{Section}:{nameof(ImplicitTlsListen)}", ImplicitTlsListen)))
+            yield return error;
         if (!ListenEndpoints().Any() && !ImplicitTlsEndpoints().Any())
             yield return $"{Section}:{nameof(Listen)} must name at least one HOST:PORT";
         if (string.IsNullOrWhiteSpace(HostName) || HostName.Contains(' ', StringComparison.Ordinal))
