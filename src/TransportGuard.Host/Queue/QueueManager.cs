@@ -164,14 +164,31 @@ public sealed partial class QueueManager : BackgroundService
                 }
             }
             using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var delay = earliest is { } due ? Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.FromMilliseconds(1)), _time, sleep.Token) : Task.Delay(Timeout.Infinite, sleep.Token);
+            Task delay;
+            if (earliest is { } due)
+            {
+                // A clock that jumps (a virtual one in tests) may move between reading it and setting the timer: a
+                // message already due is moved now (a minimal sleep would wait for the next jump), and a timer set
+                // while the clock moved is set again (it would count from the wrong moment).
+                var setAt = _time.GetUtcNow();
+                if (due <= setAt)
+                    continue;
+                delay = Task.Delay(due - setAt, _time, sleep.Token);
+                if (_time.GetUtcNow() - setAt > TimeSpan.FromMilliseconds(1))
+                {
+                    await sleep.CancelAsync();
+                    continue;
+                }
+            }
+            else
+            {
+                delay = Task.Delay(Timeout.Infinite, sleep.Token);
+            }
             await Task.WhenAny(wake.Task, delay);
             await sleep.CancelAsync();
             stoppingToken.ThrowIfCancellationRequested();
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Starts an attempt for each ready message that is still due, not held and not already running.</summary>
     private async Task DispatchAsync(CancellationToken stoppingToken)
