@@ -14,7 +14,7 @@ using TransportGuard.Telemetry;
 namespace TransportGuard;
 
 /// <summary>Composes the gateway: configuration sources, logging and the feature services.</summary>
-public static class GatewayHost
+internal static partial class GatewayHost
 {
     /// <summary>The short switches scripts and the chaos suite start nodes with (DESIGN.md section 6); keep them stable.</summary>
     private static readonly Dictionary<string, string> SwitchMappings = new()
@@ -46,15 +46,17 @@ public static class GatewayHost
         builder.Services.AddSingleton<GatewayRestart>();
         builder.Services.AddTelemetry();
         builder.AddHttpEndpoint();
+        // The stages in the order their hosted services start: store, deliver, schedule, then the plug-ins, then receive.
         builder.Services.AddSpool(builder.Configuration);
-        builder.Services.AddShadowState(builder.Configuration);
-        builder.Services.AddQueueAndDelivery(builder.Configuration);
-        builder.Services.AddShadowRedundancy();
+        builder.Services.AddDelivery(builder.Configuration);
+        builder.Services.AddQueue(builder.Configuration);
+        builder.Services.AddShadow(builder.Configuration);
+        Compose(builder.Services);
         builder.Services.AddSmtpServer(builder.Configuration);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapHttpEndpoint();
-        app.Services.CreateAllMetrics();
+        CreateAllMetrics(app.Services);
         return app;
     }
 

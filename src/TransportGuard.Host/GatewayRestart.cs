@@ -5,7 +5,7 @@ namespace TransportGuard;
 /// shutdown quiesces every session before the spool closes, and start-up recovers the spool. Used after a failed
 /// spool commit once disk space is back (FasterLog commits nothing more after a failure until it is reopened).
 /// </summary>
-public sealed class GatewayRestart
+internal sealed class GatewayRestart
 {
     private int _requested;
 

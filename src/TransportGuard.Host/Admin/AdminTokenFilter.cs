@@ -8,7 +8,7 @@ namespace TransportGuard.Admin;
 /// Guards /api with a bearer token when one is configured (RFC 6750): a missing or wrong token gets 401 and the
 /// request never reaches the handler. Compared in constant time so the token cannot be guessed byte by byte.
 /// </summary>
-public sealed class AdminTokenFilter(string? token) : IEndpointFilter
+internal sealed class AdminTokenFilter(string? token) : IEndpointFilter
 {
     private readonly byte[]? _expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
 

@@ -5,8 +5,8 @@ using TransportGuard.Spool;
 
 namespace TransportGuard.Admin;
 
-/// <summary>Liveness and readiness for probes and load balancers (DESIGN.md section 6).</summary>
-public static class HealthEndpoints
+/// <summary>Liveness and readiness for probes and load balancers (docs/operations.md).</summary>
+internal static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app)
     {
@@ -15,12 +15,12 @@ public static class HealthEndpoints
 
         // Ready: the spool is recovered and the SMTP listeners are bound, so mail sent now is taken. A node
         // without peers is ready too: redundancy is reported by metrics, not by refusing traffic.
-        app.MapGet("/readyz", (SpoolService spool, SmtpListener listener) =>
+        app.MapGet("/readyz", (IMessageStore store, SmtpListener listener) =>
         {
             var problems = new List<string>();
-            if (spool.Current is null)
+            if (!store.IsOpen)
                 problems.Add("spool not recovered");
-            else if (spool.Current.Faulted)
+            else if (store.Faulted)
                 problems.Add("spool failed a commit; restarting once disk space is back");
             if (listener.EndPoints.Count == 0)
                 problems.Add("SMTP listeners not bound");

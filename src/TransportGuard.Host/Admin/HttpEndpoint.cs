@@ -13,7 +13,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Admin;
 
 /// <summary>Kestrel on the --http endpoints, with /metrics, /healthz, /readyz and the admin API under /api.</summary>
-public static class HttpEndpoint
+internal static class HttpEndpoint
 {
     public static void AddHttpEndpoint(this WebApplicationBuilder builder)
     {
@@ -34,7 +34,9 @@ public static class HttpEndpoint
         app.MapHealth();
         var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AdminToken));
         api.MapQueueApi();
-        api.MapRedundancyApi();
+        api.MapResubmitApi();
+        foreach (var feature in app.Services.GetServices<IAdminApi>())
+            feature.Map(api);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -4,7 +4,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Admin;
 
 /// <summary>The HTTP endpoint: metrics, health and the admin API (configuration section "Http"; DESIGN.md section 6).</summary>
-public sealed class HttpOptions : IValidatable
+internal sealed class HttpOptions : IValidatable
 {
     public const string Section = "Http";
 

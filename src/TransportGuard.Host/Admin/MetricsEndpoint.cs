@@ -4,7 +4,7 @@ using TransportGuard.Telemetry;
 
 namespace TransportGuard.Admin;
 
-public static class MetricsEndpoint
+internal static class MetricsEndpoint
 {
     /// <summary>Prometheus text exposition format 0.0.4.</summary>
     public static void MapMetrics(this WebApplication app) =>

@@ -10,7 +10,7 @@ namespace TransportGuard.Admin;
 /// The queue over HTTP (Postfix's mailq/postqueue/postsuper, Exchange's Get-Queue/Get-Message): list with filters
 /// and paging, one message's envelope and progress, hold, release, retry, delete with or without a report.
 /// </summary>
-public static class QueueApi
+internal static class QueueApi
 {
     public sealed record Page(int Total, int Offset, IReadOnlyList<QueueItem> Items);
 
@@ -20,7 +20,7 @@ public static class QueueApi
 
     public static void MapQueueApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/queue", (QueueManager queue, string? state, string? search, int? offset, int? limit) =>
+        api.MapGet("/queue", (QueueAdmin queue, string? state, string? search, int? offset, int? limit) =>
         {
             QueueItemState? filter = null;
             if (state is not null)
@@ -35,22 +35,22 @@ public static class QueueApi
             return Results.Ok(new Page(items.Count, skip, [.. items.Skip(skip).Take(take)]));
         });
 
-        api.MapGet("/queue/{id}", (QueueManager queue, SpoolService spool, string id) =>
+        api.MapGet("/queue/{id}", (QueueAdmin queue, IMessageStore store, string id) =>
         {
-            if (!spool.Spool.Index.TryGet(id, out var message) || queue.Find(id) is not { } item)
+            if (!store.TryGet(id, out var message) || queue.Find(id) is not { } item)
                 return NotQueued(id);
-            var progress = spool.Spool.Index.Progress(id);
+            var progress = store.Progress(id);
             return Results.Ok(new MessageDetail(item, message.Envelope with { Chunks = [] }, [.. progress.Outcomes.Values], progress.Held));
         });
 
-        api.MapPost("/queue/{id}/hold", async (QueueManager queue, string id) => Done(id, "held", await queue.HoldAsync(id)));
-        api.MapPost("/queue/{id}/release", async (QueueManager queue, string id) => Done(id, "released", await queue.ReleaseAsync(id)));
-        api.MapPost("/queue/{id}/retry", async (QueueManager queue, string id) => Done(id, "retry scheduled", await queue.RetryNowAsync(id)));
-        api.MapDelete("/queue/{id}", async (QueueManager queue, string id, bool? bounce) =>
+        api.MapPost("/queue/{id}/hold", async (QueueAdmin queue, string id) => Done(id, "held", await queue.HoldAsync(id)));
+        api.MapPost("/queue/{id}/release", async (QueueAdmin queue, string id) => Done(id, "released", await queue.ReleaseAsync(id)));
+        api.MapPost("/queue/{id}/retry", async (QueueAdmin queue, string id) => Done(id, "retry scheduled", await queue.RetryNowAsync(id)));
+        api.MapDelete("/queue/{id}", async (QueueAdmin queue, string id, bool? bounce) =>
             Done(id, bounce == true ? "deleted with a report to the sender" : "deleted", await queue.DeleteAsync(id, bounce == true)));
 
         // postqueue -f: every deferred message now.
-        api.MapPost("/queue/retry", async (QueueManager queue) =>
+        api.MapPost("/queue/retry", async (QueueAdmin queue) =>
         {
             var deferred = queue.List(QueueItemState.Deferred);
             // All at once: their records share group commits instead of waiting for one fsync each.

@@ -3,7 +3,7 @@ using System.Net;
 namespace TransportGuard.Configuration;
 
 /// <summary>Small validation helpers shared by the options classes; each returns null when the value is good.</summary>
-public static class Check
+internal static class Check
 {
     public static string? Range(string key, long value, long min, long max) =>
         value < min || value > max ? $"{key} must be between {min} and {max} (got {value})" : null;

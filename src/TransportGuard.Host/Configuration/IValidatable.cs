@@ -3,14 +3,14 @@ using Microsoft.Extensions.Options;
 namespace TransportGuard.Configuration;
 
 /// <summary>An options class that checks itself and names the configuration key of every bad value.</summary>
-public interface IValidatable
+internal interface IValidatable
 {
     /// <summary>One message per bad value, each starting with its full configuration key.</summary>
     IEnumerable<string> Validate();
 }
 
 /// <summary>Runs <see cref="IValidatable.Validate"/> at start (ValidateOnStart) so a bad option stops the process.</summary>
-public sealed class SelfValidation<T> : IValidateOptions<T> where T : class, IValidatable
+internal sealed class SelfValidation<T> : IValidateOptions<T> where T : class, IValidatable
 {
     public ValidateOptionsResult Validate(string? name, T options)
     {

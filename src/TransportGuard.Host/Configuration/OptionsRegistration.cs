@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace TransportGuard.Configuration;
 
-public static class OptionsRegistration
+internal static class OptionsRegistration
 {
     /// <summary>Binds an options class to its section and validates it when the host starts.</summary>
     public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section)

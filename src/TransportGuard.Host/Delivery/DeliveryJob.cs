@@ -10,7 +10,7 @@ namespace TransportGuard.Delivery;
 /// <param name="MayComplete">Asked just before the point of no return (the final dot, BDAT LAST, the Maildir rename):
 /// false aborts the transfer, so the next hop never completes it (takeover fencing, DESIGN.md section 3).</param>
 /// <param name="ExtraMailParameters">MAIL parameters beyond SIZE/BODY/SMTPUTF8 (XSHADOWOF for a shadow copy).</param>
-public sealed record DeliveryJob(SpooledMessage Message, Route Route, string Destination, IReadOnlyList<SpooledRecipient> Recipients,
+internal sealed record DeliveryJob(SpooledMessage Message, Route Route, string Destination, IReadOnlyList<SpooledRecipient> Recipients,
     Func<bool>? MayComplete = null, string? ExtraMailParameters = null)
 {
     /// <summary>Throws <see cref="DeliveryFencedException"/> when the job may no longer complete.</summary>
@@ -26,11 +26,11 @@ public sealed record DeliveryJob(SpooledMessage Message, Route Route, string Des
 
 /// <summary>The message may have been taken over by its shadow holder while this delivery ran: it was abandoned
 /// before the next hop could accept it.</summary>
-public sealed class DeliveryFencedException() : Exception("delivery abandoned before completion: the shadow holder's lease lapsed");
+internal sealed class DeliveryFencedException() : Exception("delivery abandoned before completion: the shadow holder's lease lapsed");
 
 /// <summary>Delivers jobs for one kind of route. Returns an outcome for every recipient of the job; throws only for
 /// the unexpected (which the queue treats as a deferral of the whole job).</summary>
-public interface IDeliveryAgent
+internal interface IDeliveryAgent
 {
     Task<IReadOnlyList<RecipientResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken);
 }

@@ -4,7 +4,7 @@ using TransportGuard.Delivery.Routing;
 namespace TransportGuard.Delivery;
 
 /// <summary>Where mail goes and how the SMTP client behaves (configuration section "Delivery").</summary>
-public sealed class DeliveryOptions : IValidatable
+internal sealed class DeliveryOptions : IValidatable
 {
     public const string Section = "Delivery";
 

@@ -2,7 +2,7 @@ using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Delivery;
 
-public enum DeliveryOutcome
+internal enum DeliveryOutcome
 {
     Delivered,
     /// <summary>Transient (4xx, connection trouble): tried again later.</summary>
@@ -14,7 +14,7 @@ public enum DeliveryOutcome
 /// <summary>What happened to one recipient in one attempt, with what the next hop said (STYLE.md rule 5).</summary>
 /// <param name="Primary">Set when the next hop took the message as a primary that we shadow (XSHADOW): its node
 /// id and its queue id, which its discard notice will name.</param>
-public sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,
+internal sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,
     Spool.ShadowRef? Primary = null)
 {
     /// <summary>From a next hop's reply: its enhanced code when it gave one, else the class's generic one (RFC 3463).</summary>

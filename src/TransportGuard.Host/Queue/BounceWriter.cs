@@ -10,7 +10,7 @@ namespace TransportGuard.Queue;
 /// (from the null sender, so it can never bounce in turn). Its envelope names the message and recipients it
 /// reports, which is how a crash right after it cannot make a second one.
 /// </summary>
-public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator ids, string reportingMta, DeliveryMetrics metrics, TimeProvider time, ILogger<BounceWriter> logger)
+internal sealed partial class BounceWriter(IMessageStore store, QueueIdGenerator ids, string reportingMta, DeliveryMetrics metrics, TimeProvider time, ILogger<BounceWriter> logger)
 {
     public async Task SendAsync(SpooledEnvelope original, IReadOnlyList<RecipientOutcome> failed)
     {
@@ -33,7 +33,7 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
         var envelope = new SpooledEnvelope(queueId, "", [new SpooledRecipient(original.ReversePath, "")],
             parameters, "127.0.0.1", reportingMta, false, time.GetUtcNow(), [], 0, "",
             new BounceOf(original.QueueId, [.. failed.Select(f => f.Recipient)]));
-        await spool.Spool.StoreAsync(envelope, bytes, CancellationToken.None);
+        await store.StoreAsync(envelope, bytes, CancellationToken.None);
         metrics.Bounced();
         LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
     }
@@ -48,7 +48,7 @@ public sealed partial class BounceWriter(SpoolService spool, QueueIdGenerator id
         using var head = new MemoryStream();
         try
         {
-            await foreach (var chunk in spool.Spool.ReadChunksAsync(original))
+            await foreach (var chunk in store.ReadChunksAsync(original))
             {
                 head.Write(chunk.Span);
                 if (head.Length >= Limit || chunk.Span.IndexOf("\r\n\r\n"u8) >= 0)

@@ -6,7 +6,7 @@ using TransportGuard.Delivery.Smtp;
 namespace TransportGuard.Queue;
 
 /// <summary>The agent for each kind of route.</summary>
-public sealed class DeliveryAgents(MaildirDelivery maildir, SmtpDelivery smtp)
+internal sealed class DeliveryAgents(MaildirDelivery maildir, SmtpDelivery smtp)
 {
     public IDeliveryAgent For(Route route) => route is MaildirRoute ? maildir : smtp;
 }

@@ -7,7 +7,7 @@ namespace TransportGuard.Queue;
 /// then takes one of the global slots. So a slow or dead destination holds at most its own limit of the global
 /// slots and mail to every other destination keeps moving (Postfix's per-destination concurrency).
 /// </summary>
-public sealed class DestinationScheduler(int maxConcurrent, int maxPerDestination) : IDisposable
+internal sealed class DestinationScheduler(int maxConcurrent, int maxPerDestination) : IDisposable
 {
     private readonly SemaphoreSlim _global = new(maxConcurrent);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _destinations = new(StringComparer.OrdinalIgnoreCase);

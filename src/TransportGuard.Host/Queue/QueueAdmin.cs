@@ -2,7 +2,7 @@ using TransportGuard.Spool;
 
 namespace TransportGuard.Queue;
 
-public enum QueueItemState
+internal enum QueueItemState
 {
     Ready,
     Active,
@@ -13,52 +13,37 @@ public enum QueueItemState
 }
 
 /// <summary>One queued message as an operator sees it (Postfix mailq, Exchange Get-Message).</summary>
-public sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<string> PendingRecipients, long Size,
+internal sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<string> PendingRecipients, long Size,
     DateTimeOffset ReceivedAt, QueueItemState State, int Attempts, DateTimeOffset? NextAttemptAt, string? LastError);
 
-public sealed partial class QueueManager
+/// <summary>The queue's operations for operators (Postfix's mailq, postqueue and postsuper; Exchange's Get-Message,
+/// Suspend-Message, Retry-Queue and Remove-Message), used by the admin API. Each change is durable before it acts.</summary>
+internal sealed class QueueAdmin(IMessageStore store, QueueScheduler scheduler, DeliveryAttempt attempt, TimeProvider time)
 {
-    /// <summary>How many messages are in each state, cheaply, for the metrics.</summary>
-    public IReadOnlyDictionary<QueueItemState, int> CountByState()
-    {
-        var now = _time.GetUtcNow();
-        var counts = Enum.GetValues<QueueItemState>().ToDictionary(s => s, _ => 0);
-        foreach (var message in Spool.Index.Unordered)
-            counts[StateOf(message, Spool.Index.Progress(message.Envelope.QueueId), now)]++;
-        return counts;
-    }
-
-    private QueueItemState StateOf(SpooledMessage message, MessageProgress progress, DateTimeOffset now) =>
-        _active.ContainsKey(message.Envelope.QueueId) ? QueueItemState.Active
-        : !progress.Deliverable(message.Envelope) ? QueueItemState.Shadow
-        : progress.Held ? QueueItemState.Held
-        : progress.NextAttemptAt > now ? QueueItemState.Deferred
-        : QueueItemState.Ready;
-
     public IReadOnlyList<QueueItem> List(QueueItemState? state = null, string? contains = null)
     {
-        var now = _time.GetUtcNow();
-        return [.. Spool.Index.Messages.Select(m => ItemOf(m, now))
+        var now = time.GetUtcNow();
+        return [.. store.Messages.Select(m => ItemOf(m, now))
             .Where(i => state is null || i.State == state)
             .Where(i => contains is null || i.Sender.Contains(contains, StringComparison.OrdinalIgnoreCase)
                 || i.PendingRecipients.Any(r => r.Contains(contains, StringComparison.OrdinalIgnoreCase)))];
     }
 
     /// <summary>One message as an operator sees it, or null when it is not queued.</summary>
-    public QueueItem? Find(string queueId) => Spool.Index.TryGet(queueId, out var message) ? ItemOf(message, _time.GetUtcNow()) : null;
+    public QueueItem? Find(string queueId) => store.TryGet(queueId, out var message) ? ItemOf(message, time.GetUtcNow()) : null;
 
     private QueueItem ItemOf(SpooledMessage message, DateTimeOffset now)
     {
         var envelope = message.Envelope;
-        var progress = Spool.Index.Progress(envelope.QueueId);
+        var progress = store.Progress(envelope.QueueId);
         return new QueueItem(envelope.QueueId, envelope.ReversePath, [.. envelope.Recipients.Select(r => r.Address).Where(r => !progress.IsDone(r))],
-            envelope.Length, envelope.ReceivedAt, StateOf(message, progress, now), progress.Attempts, progress.NextAttemptAt,
-            _lastError.GetValueOrDefault(envelope.QueueId));
+            envelope.Length, envelope.ReceivedAt, scheduler.StateOf(message, progress, now), progress.Attempts, progress.NextAttemptAt,
+            attempt.LastError(envelope.QueueId));
     }
 
     /// <summary>Keeps a message out of delivery until released (postsuper -h); survives restarts.</summary>
     public async Task<bool> HoldAsync(string queueId) =>
-        await Spool.RecordProgressAsync(queueId, p => p with { Held = true }, "held by the administrator") is not null;
+        await store.RecordProgressAsync(queueId, p => p with { Held = true }, "held by the administrator") is not null;
 
     /// <summary>Releases a held message for delivery now (postsuper -H).</summary>
     public async Task<bool> ReleaseAsync(string queueId) => await RetryNowAsync(queueId, release: true);
@@ -68,11 +53,11 @@ public sealed partial class QueueManager
 
     private async Task<bool> RetryNowAsync(string queueId, bool release)
     {
-        var progress = await Spool.RecordProgressAsync(queueId,
+        var progress = await store.RecordProgressAsync(queueId,
             p => p with { Held = !release && p.Held, NextAttemptAt = null }, release ? "released by the administrator" : "retry requested");
         if (progress is null)
             return false;
-        Schedule(queueId, progress);
+        scheduler.Schedule(queueId, progress);
         return true;
     }
 
@@ -80,21 +65,22 @@ public sealed partial class QueueManager
     /// the sender first (Exchange Remove-Message -WithNDR).</summary>
     public async Task<bool> DeleteAsync(string queueId, bool bounce)
     {
-        if (!Spool.Index.TryGet(queueId, out var message))
+        if (!store.TryGet(queueId, out var message))
             return false;
         if (!bounce)
         {
-            await Spool.MarkFinishedAsync(queueId, "deleted by the administrator");
+            await store.MarkFinishedAsync(queueId, "deleted by the administrator");
             return true;
         }
-        var now = _time.GetUtcNow();
-        var progress = await Spool.RecordProgressAsync(queueId, p => p.WithOutcomes(message.Envelope.Recipients
+        var now = time.GetUtcNow();
+        var progress = await store.RecordProgressAsync(queueId, p => p.WithOutcomes(message.Envelope.Recipients
             .Where(r => !p.IsDone(r.Address))
             .Select(r => new RecipientOutcome(r.Address, RecipientStatus.Failed, "5.0.0", "deleted from the queue by the administrator", null, now))),
             "deleted by the administrator");
         if (progress is null)
             return false;
-        await SettleAsync(message, progress);
+        if (await attempt.SettleAsync(message, progress) is { } rest)
+            scheduler.Schedule(queueId, rest);
         return true;
     }
 }

@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Queue;
 
 /// <summary>Retry and concurrency policy of the queue manager (configuration section "Queue"); defaults follow Postfix.</summary>
-public sealed class QueueOptions : IValidatable
+internal sealed class QueueOptions : IValidatable
 {
     public const string Section = "Queue";
 

@@ -1,7 +1,7 @@
 namespace TransportGuard.Queue;
 
 /// <summary>Exponential backoff with jitter, capped, and never past the message's expiry (when it bounces).</summary>
-public static class RetrySchedule
+internal static class RetrySchedule
 {
     /// <param name="attempts">Deferrals so far, this one included (1 after the first).</param>
     /// <param name="random">A sample in [0, 1) for the jitter.</param>

@@ -8,7 +8,7 @@ namespace TransportGuard.Shadow;
 /// so a lost reply neither leaks a shadow (the ids are sent again) nor loses a notice across a restart (the spool
 /// has them). Batch tokens are per holder and only ever increase within a process.
 /// </summary>
-public sealed class DiscardNotices
+internal sealed class DiscardNotices
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (long Token, string[] Ids, long SentAt)> _sent = new(StringComparer.Ordinal);

@@ -1,10 +1,10 @@
 namespace TransportGuard.Shadow;
 
 /// <summary>What a primary answered to XQUERYDISCARD.</summary>
-public sealed record DiscardReply(string Incarnation, long Batch, IReadOnlyList<string> Discard);
+internal sealed record DiscardReply(string Incarnation, long Batch, IReadOnlyList<string> Discard);
 
 /// <summary>The holder's line to one primary. Throws when the query fails (connect, timeout, 4xx/5xx, garbage).</summary>
-public interface IHeartbeatTransport : IAsyncDisposable
+internal interface IHeartbeatTransport : IAsyncDisposable
 {
     Task<DiscardReply> QueryAsync(long ack, CancellationToken cancellationToken);
 
@@ -13,7 +13,7 @@ public interface IHeartbeatTransport : IAsyncDisposable
 }
 
 /// <summary>What a heartbeat loop tells its owner.</summary>
-public interface IHeartbeatListener
+internal interface IHeartbeatListener
 {
     /// <summary>The primary delivered these (its queue ids): forget the shadows durably before the batch is acknowledged.</summary>
     Task DiscardAsync(string primary, IReadOnlyList<string> primaryQueueIds);
@@ -33,7 +33,7 @@ public interface IHeartbeatListener
 /// the primary lost its queue: takeover at once. A batch is acknowledged only on the query after its discards are
 /// durable, so a lost reply costs a repeat, never a shadow.
 /// </summary>
-public sealed class HeartbeatLoop(string primary, IHeartbeatTransport transport, IHeartbeatListener listener, ShadowOptions options, TimeProvider time)
+internal sealed class HeartbeatLoop(string primary, IHeartbeatTransport transport, IHeartbeatListener listener, ShadowOptions options, TimeProvider time)
 {
     private long _ack;
     private string? _incarnation;

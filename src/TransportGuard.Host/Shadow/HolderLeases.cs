@@ -13,7 +13,7 @@ namespace TransportGuard.Shadow;
 /// took over keeps querying us (to see us return), and its next acknowledged reply must not let us deliver what it
 /// now owns. Timestamps are monotonic, which keep counting while a process is stopped.
 /// </summary>
-public sealed class HolderLeases(IOptions<ShadowOptions> options, TimeProvider time)
+internal sealed class HolderLeases(IOptions<ShadowOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, long> _renewed = new(StringComparer.Ordinal);
     private readonly TimeSpan _lease = options.Value.ShadowHeartbeatFrequency * Math.Max(1, options.Value.ShadowHeartbeatRetryCount - 1) * 0.8;

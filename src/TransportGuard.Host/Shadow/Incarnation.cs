@@ -5,7 +5,7 @@ namespace TransportGuard.Shadow;
 /// with the same spool says the same id, and one whose spool was lost (a new disk, a wiped volume) says a new one.
 /// A holder that sees a primary's id change takes over at once: whatever it shadowed is gone there (DESIGN.md 3).
 /// </summary>
-public static class Incarnation
+internal static class Incarnation
 {
     public static string LoadOrCreate(string spoolDirectory)
     {

@@ -9,16 +9,16 @@ using TransportGuard.Spool;
 
 namespace TransportGuard.Shadow;
 
-public sealed record DrainReport(string Peer, int HandedOver, int Dropped, int Failed, int Remaining);
+internal sealed record DrainReport(string Peer, int HandedOver, int Dropped, int Failed, int Remaining);
 
 /// <summary>
-/// Takes a node out for maintenance (DESIGN.md section 3; Exchange lets an operator remove a hub at any time): it
+/// Takes a node out for maintenance (docs/protocol.md, Drain; Exchange lets an operator remove a hub at any time): it
 /// stops taking mail, lets running deliveries finish, hands every queued message to a peer over SMTP (the peer
 /// becomes its owner), drops the shadows it held for others (their primaries still have the messages), and waits
 /// until the holders of what it handed on have acknowledged their discard notices. Then it can be stopped with an
 /// empty queue.
 /// </summary>
-public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, PeerDirectory peers, DrainState drain, SmtpConnectionPool pool, SmtpClientProfile profile,
+internal sealed partial class NodeDrain(QueueScheduler scheduler, DeliveryAttempt attempt, IMessageStore store, PeerDirectory peers, DrainState drain, SmtpConnectionPool pool, SmtpClientProfile profile,
     IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<NodeDrain> logger)
 {
     public async Task<DrainReport> DrainAsync(string? peerId, CancellationToken cancellationToken)
@@ -26,18 +26,18 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
         var target = (peerId is null ? peers.Peers.FirstOrDefault(p => !peers.IsDown(p.Id)) : peers.ById(peerId))
             ?? throw new InvalidOperationException(peerId is null ? "no live peer to drain to" : $"{peerId} is not a configured peer");
         drain.Begin(peers.Peers.Select(p => p.EndPoint.Address));
-        queue.PauseDispatch();
+        scheduler.Pause();
         LogDraining(target.Id);
-        await UntilAsync(() => queue.ActiveCount == 0, TimeSpan.FromSeconds(60), cancellationToken);
+        await UntilAsync(() => scheduler.ActiveCount == 0, TimeSpan.FromSeconds(60), cancellationToken);
 
         int handedOver = 0, dropped = 0, failed = 0;
         var timeouts = new SmtpClientTimeouts(delivery.Value.ConnectTimeout, delivery.Value.CommandTimeout, delivery.Value.DataTimeout);
-        foreach (var message in spool.Spool.Index.Messages.ToList())
+        foreach (var message in store.Messages.ToList())
         {
-            var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
+            var progress = store.Progress(message.Envelope.QueueId);
             if (message.Envelope.ShadowOf is not null || progress.Shadow is not null)
             {
-                await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, "shadow dropped: this node was drained");
+                await store.MarkFinishedAsync(message.Envelope.QueueId, "shadow dropped: this node was drained");
                 dropped++;
                 continue;
             }
@@ -49,10 +49,10 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
                 // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
                 var results = await pool.RunAsync($"drain|{target.Id}",
                     () => SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null }, TlsMode.May, timeouts, time, cancellationToken),
-                    connection => SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, cancellationToken));
+                    connection => SmtpTransaction.SendAsync(connection, job, store, timeouts, cancellationToken));
                 if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
                 {
-                    await queue.HandedOverAsync(message, results);
+                    await attempt.HandedOverAsync(message, results);
                     handedOver++;
                     continue;
                 }
@@ -65,9 +65,9 @@ public sealed partial class NodeDrain(QueueManager queue, SpoolService spool, Pe
             }
             failed++;
         }
-        await UntilAsync(() => !spool.Spool.Index.Unordered.Any(m => spool.Spool.Index.Progress(m.Envelope.QueueId).AwaitingDiscard),
+        await UntilAsync(() => !store.Unordered.Any(m => store.Progress(m.Envelope.QueueId).AwaitingDiscard),
             TimeSpan.FromSeconds(30), cancellationToken);
-        var report = new DrainReport(target.Id, handedOver, dropped, failed, spool.Spool.Index.Count);
+        var report = new DrainReport(target.Id, handedOver, dropped, failed, store.Count);
         LogDrained(report.Peer, report.HandedOver, report.Dropped, report.Failed, report.Remaining);
         return report;
     }

@@ -4,7 +4,7 @@ using TransportGuard.Spool;
 namespace TransportGuard.Shadow;
 
 /// <summary>Who this node is to its peers: its id and its spool's incarnation id.</summary>
-public sealed class NodeIdentity(IOptions<ShadowOptions> shadow, IOptions<SpoolOptions> spool)
+internal sealed class NodeIdentity(IOptions<ShadowOptions> shadow, IOptions<SpoolOptions> spool)
 {
     private readonly Lazy<string> _incarnation = new(() => Incarnation.LoadOrCreate(spool.Value.SpoolDirectory));
 

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
+using TransportGuard.Delivery;
+using TransportGuard.Spool;
 
 namespace TransportGuard.Shadow;
 
 /// <summary>
 /// The configured peers, who may use the inter-node verbs (by the address their connections come from), and which
-/// of them are down right now (three failed heartbeats): delivery routes around those (DESIGN.md section 3).
+/// of them are down right now (three failed heartbeats): delivery routes around those (docs/protocol.md).
 /// </summary>
-public sealed class PeerDirectory(IOptions<ShadowOptions> options)
+internal sealed class PeerDirectory(IOptions<ShadowOptions> options) : IHostAvailability
 {
     private readonly ConcurrentDictionary<string, bool> _down = new(StringComparer.Ordinal);
 
@@ -25,6 +27,10 @@ public sealed class PeerDirectory(IOptions<ShadowOptions> options)
     public void MarkUp(string id) => _down.TryRemove(id, out _);
     public bool IsDown(string id) => _down.ContainsKey(id);
 
-    /// <summary>Whether an SMTP endpoint is a peer we have declared down.</summary>
-    public bool IsDownEndpoint(IPEndPoint endPoint) => Peers.Any(p => p.EndPoint.Equals(endPoint) && IsDown(p.Id));
+    /// <summary>Whether an SMTP endpoint is a peer we have declared down: delivery routes around it.</summary>
+    public bool IsDown(IPEndPoint endPoint) => Peers.Any(p => p.EndPoint.Equals(endPoint) && IsDown(p.Id));
+
+    /// <summary>The configured peer holding a shadow of this message, if any (a holder no longer configured is none).</summary>
+    public string? HolderOf(SpooledEnvelope envelope, MessageProgress progress) =>
+        progress.HolderOf(envelope) is { } holder && ById(holder) is not null ? holder : null;
 }

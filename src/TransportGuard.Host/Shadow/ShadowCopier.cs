@@ -11,23 +11,26 @@ using TransportGuard.Telemetry;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// Shadow before ack (Exchange 2013, DESIGN.md section 3): a message from a client that holds no shadow of it (the
+/// Shadow before ack (Exchange 2013, docs/protocol.md): a message from a client that holds no shadow of it (the
 /// Internet, Postfix) is copied to a peer, which keeps it as a shadow, before the client gets 250; the peer is then
 /// recorded as its holder, owed a discard notice once we deliver. If no peer takes the copy in time the message is
 /// refused with 451 4.4.0 when RejectMessageOnShadowFailure is set, else accepted and counted as not redundant.
 /// </summary>
-public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool, SmtpConnectionPool pool, SmtpClientProfile profile, RouteTable routes,
+internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore store, SmtpConnectionPool pool, SmtpClientProfile profile, RouteTable routes,
     IOptions<ShadowOptions> options, RedundancyMetrics metrics, TimeProvider time,
-    ILogger<ShadowCopier> logger) : IRedundancyGate
+    ILogger<ShadowCopier> logger)
 {
     public static readonly SmtpReply NotRedundant = new(451, "4.4.0", "Message failed to be made redundant");
 
+    /// <summary>The peer that should hold this message's shadow, written into the envelope with the commit (so the
+    /// common case needs no record of its own); null when no copy is wanted.</summary>
     public string? PlanHolder(SpooledEnvelope envelope) =>
         // A peer that relayed it with XSHADOW holds a shadow already; a shadow copy is not ours to protect.
         !options.Value.ShadowBeforeAck || peers.Peers.Count == 0 || envelope.ShadowHolder is not null || envelope.ShadowOf is not null
             ? null
             : Candidates(envelope).FirstOrDefault()?.Id;
 
+    /// <summary>Makes the copy (to the planned holder first); records another holder, or none, if that one fails.</summary>
     public async Task ProtectAsync(SpooledMessage message, string plannedHolder)
     {
         var envelope = message.Envelope;
@@ -36,14 +39,14 @@ public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool
             if (await TryCopyAsync(message, peer))
             {
                 if (peer.Id != plannedHolder) // the envelope names the planned one
-                    await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = peer.Id }, $"shadow copy held by {peer.Id}");
+                    await store.RecordProgressAsync(envelope.QueueId, p => p with { Holder = peer.Id }, $"shadow copy held by {peer.Id}");
                 return;
             }
         }
-        await spool.Spool.RecordProgressAsync(envelope.QueueId, p => p with { Holder = MessageProgress.NoHolder }, "no peer holds a shadow copy");
+        await store.RecordProgressAsync(envelope.QueueId, p => p with { Holder = MessageProgress.NoHolder }, "no peer holds a shadow copy");
         if (options.Value.RejectMessageOnShadowFailure)
         {
-            await spool.Spool.MarkFinishedAsync(envelope.QueueId, "refused: no peer took a shadow copy");
+            await store.MarkFinishedAsync(envelope.QueueId, "refused: no peer took a shadow copy");
             LogRefused(envelope.QueueId);
             throw new MessageRefusedException(NotRedundant);
         }
@@ -68,14 +71,14 @@ public sealed partial class ShadowCopier(PeerDirectory peers, SpoolService spool
         var timeouts = new SmtpClientTimeouts(options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout, options.Value.ShadowCopyTimeout);
         using var deadline = new CancellationTokenSource(options.Value.ShadowCopyTimeout, time);
         var job = new DeliveryJob(message, new SmtpHostRoute(peer), peer.Id, message.Envelope.Recipients,
-            ExtraMailParameters: $"{TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter}={profile.ShadowNodeId}:{message.Envelope.QueueId}");
+            ExtraMailParameters: $"{ShadowExtension.ShadowOfParameter}={profile.ShadowNodeId}:{message.Envelope.QueueId}");
         try
         {
             var results = await pool.RunAsync($"copy|{peer.Id}",
                 () => SmtpClientConnection.OpenAsync(peer.Id, peer.EndPoint, profile, TlsMode.None, timeouts, time, deadline.Token),
                 async connection => connection.PrimaryNode is null
                     ? null // the peer does not take XSHADOW from us
-                    : await SmtpTransaction.SendAsync(connection, job, spool.Spool, timeouts, deadline.Token));
+                    : await SmtpTransaction.SendAsync(connection, job, store, timeouts, deadline.Token));
             return results?.All(r => r.Outcome == DeliveryOutcome.Delivered) == true;
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)

@@ -7,14 +7,29 @@ using TransportGuard.Spool;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// The inter-node verbs (DESIGN.md section 3, docs/protocol.md), offered only to configured peers, and only on
+/// The inter-node verbs (docs/protocol.md), offered only to configured peers, and only on
 /// connections from their addresses: to anyone else XSHADOW is not advertised and the verbs are unknown commands
 /// (500 5.5.1), which the session logs.
 /// </summary>
-public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, SpoolService spool,
-    Queue.QueueManager queue, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
+internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, IMessageStore store,
+    KeptMessages kept, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
 {
     private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
+
+    /// <summary>The session item XSHADOW sets: the client's node id; it holds a shadow of every message it sends in
+    /// this session, so we are that message's primary.</summary>
+    public const string HolderItem = "xshadow.holder";
+
+    /// <summary>The MAIL parameter a primary sends a shadow copy with: XSHADOWOF=primary-node:primary-queue-id.</summary>
+    public const string ShadowOfParameter = "XSHADOWOF";
+
+    /// <summary>A copy sent with XSHADOWOF is a shadow we hold for its primary, not mail for us to deliver.</summary>
+    public static ShadowRef? ShadowCopyOf(MessageEnvelope received)
+    {
+        var value = received.MailParameters[ShadowOfParameter];
+        var colon = value?.LastIndexOf(':') ?? -1;
+        return colon > 0 ? new ShadowRef(value![..colon], value[(colon + 1)..], received.ReceivedAt) : null;
+    }
 
     public IEnumerable<string> EhloKeywords(SmtpSessionInfo session) => IsPeer(session) ? ["XSHADOW"] : [];
 
@@ -22,7 +37,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
 
     /// <summary>A peer that said XSHADOW may send shadow copies (MAIL ... XSHADOWOF=primary:queue-id).</summary>
     public IEnumerable<string> MailParameters(SmtpSessionInfo session) =>
-        IsPeer(session) && session.Items.ContainsKey(SmtpSessionItems.ShadowHolder) && !drain.Draining ? [TransportGuard.Smtp.Session.SmtpSession.ShadowOfParameter] : [];
+        IsPeer(session) && session.Items.ContainsKey(HolderItem) && !drain.Draining ? [ShadowOfParameter] : [];
 
     public async ValueTask<SmtpReply> HandleAsync(ExtensionCommand command, SmtpSessionInfo session, CancellationToken cancellationToken)
     {
@@ -36,7 +51,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
                 // A node on its way out takes no new shadows or copies: the peer keeps its mail, or copies elsewhere.
                 return new SmtpReply(451, "4.3.2", "this node is being drained");
             case "XSHADOW":
-                session.Items[SmtpSessionItems.ShadowHolder] = peer.Id;
+                session.Items[HolderItem] = peer.Id;
                 return new SmtpReply(250, null, identity.NodeId);
             case "XQUERYDISCARD" or "XQDISCARD":
                 var ack = args.Length > 1 && long.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
@@ -55,7 +70,7 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
         if (sentAt is { } heardAt)
             leases.Renew(holder, heardAt);
         foreach (var id in acknowledged)
-            await queue.ReleaseAsync(id, shadowDiscarded: false, $"discard acknowledged by {holder}");
+            await kept.ReleaseAsync(id, shadowDiscarded: false, $"discard acknowledged by {holder}");
         var lines = new List<string> { $"INCARNATION {identity.IncarnationId}", $"BATCH {token.ToString(CultureInfo.InvariantCulture)}" };
         lines.AddRange(batch.Chunk(20).Select(ids => "DISCARD " + string.Join(' ', ids)));
         lines.Add($"{batch.Count} discard notice(s)");
@@ -69,14 +84,14 @@ public sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity id
     private async Task<SmtpReply> TakenAsync(string primary)
     {
         var taken = new List<string>();
-        foreach (var message in spool.Spool.Index.Unordered.ToList())
+        foreach (var message in store.Unordered.ToList())
         {
-            var progress = spool.Spool.Index.Progress(message.Envelope.QueueId);
+            var progress = store.Progress(message.Envelope.QueueId);
             if (message.Envelope.TakenOverFrom is { } shadow && shadow.Primary == primary)
             {
                 taken.Add(shadow.PrimaryQueueId);
                 if (progress.AwaitingDiscard)
-                    await spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"takeover reported to {primary}");
+                    await store.MarkFinishedAsync(message.Envelope.QueueId, $"takeover reported to {primary}");
             }
         }
         LogTakenReported(primary, taken.Count);

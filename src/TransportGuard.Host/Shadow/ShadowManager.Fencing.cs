@@ -4,10 +4,10 @@ using TransportGuard.Delivery.Smtp;
 
 namespace TransportGuard.Shadow;
 
-public sealed partial class ShadowManager
+internal sealed partial class ShadowManager
 {
     /// <summary>
-    /// Takeover fencing (DESIGN.md section 3): recovered messages that a holder shadows wait until that holder says
+    /// Takeover fencing (docs/protocol.md, Fencing): recovered messages that a holder shadows wait until that holder says
     /// which of them it took over while we were down; those are dropped, the rest delivered. A holder that cannot be
     /// reached within <see cref="ShadowOptions.FencingTimeout"/> gets no say: we deliver, and duplicate detection
     /// covers what it may also have delivered. One question per holder at a time.
@@ -26,7 +26,7 @@ public sealed partial class ShadowManager
         try
         {
             // Messages fenced while a question was out are not covered by its answer: ask again until none are left.
-            while (_queue.FencedByHolder().ContainsKey(holder))
+            while (_fence.FencedByHolder().ContainsKey(holder))
                 await AskUntilAnsweredAsync(holder, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -35,14 +35,14 @@ public sealed partial class ShadowManager
         finally
         {
             _fencing.TryRemove(holder, out _);
-            if (!stoppingToken.IsCancellationRequested && _queue.FencedByHolder().ContainsKey(holder))
+            if (!stoppingToken.IsCancellationRequested && _fence.FencedByHolder().ContainsKey(holder))
                 OnFenceRequested(holder); // fenced just as the last question ended
         }
     }
 
     private async Task AskUntilAnsweredAsync(string holder, CancellationToken stoppingToken)
     {
-        var count = _queue.FencedByHolder().GetValueOrDefault(holder)?.Count ?? 0;
+        var count = _fence.FencedByHolder().GetValueOrDefault(holder)?.Count ?? 0;
         LogFencing(count, holder);
         var deadline = _time.GetUtcNow() + _options.FencingTimeout;
         while (_time.GetUtcNow() < deadline)
@@ -51,7 +51,7 @@ public sealed partial class ShadowManager
             {
                 var askedAt = _time.GetTimestamp();
                 var taken = await AskTakenAsync(_peers.ById(holder)!, stoppingToken);
-                await _queue.ResolveFenceAsync(holder, taken, askedAt);
+                await _fence.ResolveAsync(holder, taken, askedAt);
                 LogFenced(holder, taken.Count, count);
                 return;
             }
@@ -61,7 +61,7 @@ public sealed partial class ShadowManager
             }
         }
         LogFenceTimeout(holder, count);
-        await _queue.ResolveFenceAsync(holder, null, null);
+        await _fence.ResolveAsync(holder, null, null);
     }
 
     private async Task<IReadOnlySet<string>> AskTakenAsync(Peer holder, CancellationToken stoppingToken)

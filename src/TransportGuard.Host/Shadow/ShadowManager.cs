@@ -2,38 +2,38 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransportGuard.Delivery.Smtp;
-using TransportGuard.Queue;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
 
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// The holder's side of shadow redundancy (DESIGN.md section 3): a heartbeat loop per peer, discards, takeovers and
+/// The holder's side of shadow redundancy (docs/protocol.md): a heartbeat loop per peer, discards, takeovers and
 /// the auto-discard of shadows nobody ever answers for; and, as a primary after a restart, the fencing questions
 /// to its holders.
 /// </summary>
-public sealed partial class ShadowManager : BackgroundService, IHeartbeatListener
+internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListener
 {
     private readonly PeerDirectory _peers;
-    private readonly ShadowStore _store;
-    private readonly QueueManager _queue;
-    private readonly SpoolService _spool;
+    private readonly ShadowStore _shadows;
+    private readonly TakeoverFence _fence;
+    private readonly KeptMessages _kept;
+    private readonly IMessageStore _store;
     private readonly SmtpClientProfile _profile;
     private readonly ShadowOptions _options;
     private readonly RedundancyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ShadowManager> _logger;
 
-    public ShadowManager(PeerDirectory peers, ShadowStore store, QueueManager queue, SpoolService spool, SmtpClientProfile profile,
+    public ShadowManager(PeerDirectory peers, ShadowStore shadows, TakeoverFence fence, KeptMessages kept, IMessageStore store, SmtpClientProfile profile,
         IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
     {
-        (_peers, _store, _queue, _spool, _profile, _options, _metrics, _time, _logger) = (peers, store, queue, spool, profile, options.Value, metrics, time, logger);
-        queue.FenceRequested += OnFenceRequested; // subscribed before the queue starts recovering
+        (_peers, _shadows, _fence, _kept, _store, _profile, _options, _metrics, _time, _logger) = (peers, shadows, fence, kept, store, profile, options.Value, metrics, time, logger);
+        fence.Requested += OnFenceRequested; // subscribed before the queue starts recovering (hosted services are made first)
         registry.BeforeCollect(() =>
         {
             foreach (var peer in peers.Peers)
-                metrics.ShadowMessages.WithLabels(peer.Id).Set(store.Count(peer.Id));
+                metrics.ShadowMessages.WithLabels(peer.Id).Set(shadows.Count(peer.Id));
         });
     }
 
@@ -74,9 +74,9 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     {
         foreach (var primaryQueueId in primaryQueueIds)
         {
-            if (!_store.TryRemove(primary, primaryQueueId, out var local))
+            if (!_shadows.TryRemove(primary, primaryQueueId, out var local))
                 continue; // already gone (a repeat after a lost reply, or never ours)
-            await _queue.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");
+            await _kept.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");
             _metrics.DiscardNotices.Inc();
         }
     }
@@ -85,10 +85,10 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     {
         _peers.MarkDown(primary);
         _metrics.Takeovers.WithLabels(primary).Inc();
-        var shadows = _store.TakeAll(primary);
+        var shadows = _shadows.TakeAll(primary);
         LogTakeover(primary, reason, shadows.Count);
         foreach (var (_, local) in shadows)
-            await _queue.TakeOverAsync(local);
+            await _kept.TakeOverAsync(local);
     }
 
     public void Faulted(string primary, Exception exception) => LogLoopFaulted(exception, primary);
@@ -129,15 +129,15 @@ public sealed partial class ShadowManager : BackgroundService, IHeartbeatListene
     private async Task AutoDiscardOnceAsync()
     {
         var cutoff = _time.GetUtcNow() - _options.ShadowMessageAutoDiscardInterval;
-        foreach (var message in _spool.Spool.Index.Unordered.ToList())
+        foreach (var message in _store.Unordered.ToList())
         {
-            var progress = _spool.Spool.Index.Progress(message.Envelope.QueueId);
+            var progress = _store.Progress(message.Envelope.QueueId);
             // Shadows, and delivered takeover copies kept for a fencing question that never came.
             var held = message.Envelope.ShadowOf ?? progress.Shadow ?? (progress.AwaitingDiscard ? message.Envelope.TakenOverFrom : null);
             if (held is not { } shadow || shadow.Since > cutoff)
                 continue;
-            _store.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
-            await _spool.Spool.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");
+            _shadows.TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
+            await _store.MarkFinishedAsync(message.Envelope.QueueId, $"shadow auto-discarded: no word from {shadow.Primary} since {shadow.Since:u}");
             _metrics.AutoDiscarded.Inc();
             LogAutoDiscarded(message.Envelope.QueueId, shadow.Primary);
         }

@@ -6,7 +6,7 @@ namespace TransportGuard.Shadow;
 /// Node identity and shadow redundancy (configuration section "Shadow"; DESIGN.md section 3). Option names follow
 /// Exchange's where the meaning is the same.
 /// </summary>
-public sealed class ShadowOptions : IValidatable
+internal sealed class ShadowOptions : IValidatable
 {
     public const string Section = "Shadow";
 
@@ -74,7 +74,7 @@ public sealed class ShadowOptions : IValidatable
 
 /// <summary>A configured peer: its node id and the SMTP endpoint it listens on (which is also the address its
 /// connections to us come from).</summary>
-public sealed record Peer(string Id, System.Net.IPEndPoint EndPoint)
+internal sealed record Peer(string Id, System.Net.IPEndPoint EndPoint)
 {
     public static bool TryParse(string spec, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Peer? peer)
     {

@@ -7,7 +7,7 @@ namespace TransportGuard.Shadow;
 /// The holder's index of its shadows, by primary: the primary's queue id (what discard notices name) to ours.
 /// Rebuilt from the spool at start; the spool is the record, this is the lookup.
 /// </summary>
-public sealed class ShadowStore
+internal sealed class ShadowStore
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _byPrimary = new(StringComparer.Ordinal);
 

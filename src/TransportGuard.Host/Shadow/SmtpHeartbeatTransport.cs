@@ -5,7 +5,7 @@ using TransportGuard.Delivery.Smtp;
 namespace TransportGuard.Shadow;
 
 /// <summary>XQUERYDISCARD over a persistent SMTP session to the primary (reopened after any failure).</summary>
-public sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time) : IHeartbeatTransport
+internal sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time) : IHeartbeatTransport
 {
     private SmtpClientConnection? _connection;
 

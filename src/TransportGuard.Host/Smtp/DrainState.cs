@@ -7,7 +7,7 @@ namespace TransportGuard.Smtp;
 /// A node being drained for maintenance takes no new mail: connections get 421 4.3.2, except from the addresses
 /// exempted (its peers, whose heartbeats must still reach it so its discard notices are acknowledged).
 /// </summary>
-public sealed class DrainState
+internal sealed class DrainState
 {
     private readonly ConcurrentDictionary<IPAddress, byte> _exempt = new();
 

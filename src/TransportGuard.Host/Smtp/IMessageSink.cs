@@ -4,7 +4,7 @@ namespace TransportGuard.Smtp;
 /// Where received messages go. The engine streams content into a writer in bounded chunks and answers 250 only
 /// when <see cref="IMessageWriter.CommitAsync"/> returns (STYLE.md rule 4: 250 only once durable).
 /// </summary>
-public interface IMessageSink
+internal interface IMessageSink
 {
     /// <summary>Whether a message of this size may be taken now (disk space); asked at MAIL and again at DATA.</summary>
     bool HasCapacity(long declaredSize);
@@ -13,7 +13,7 @@ public interface IMessageSink
 }
 
 /// <summary>One message being received. Disposing it without a commit discards everything written.</summary>
-public interface IMessageWriter : IAsyncDisposable
+internal interface IMessageWriter : IAsyncDisposable
 {
     /// <summary>Known from the start so the Received header can name it.</summary>
     string QueueId { get; }

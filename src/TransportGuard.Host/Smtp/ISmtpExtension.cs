@@ -7,7 +7,7 @@ namespace TransportGuard.Smtp;
 /// An extension decides per session whether it is offered (e.g. only to configured peers); a verb no extension
 /// offers is answered 500 5.5.1 like any unknown command.
 /// </summary>
-public interface ISmtpExtension
+internal interface ISmtpExtension
 {
     /// <summary>EHLO keywords to advertise in this session (none when the client may not use the extension).</summary>
     IEnumerable<string> EhloKeywords(SmtpSessionInfo session);
@@ -23,11 +23,4 @@ public interface ISmtpExtension
 
 /// <summary>What an extension may know of the session it serves; <see cref="Items"/> lives as long as the session
 /// (reset by EHLO and STARTTLS), for what an extension verb establishes.</summary>
-public sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure, IDictionary<string, string> Items);
-
-/// <summary>Keys of <see cref="SmtpSessionInfo.Items"/> the engine itself reads.</summary>
-public static class SmtpSessionItems
-{
-    /// <summary>Set by XSHADOW: the client's node id; it holds a shadow of every message it sends in this session.</summary>
-    public const string ShadowHolder = "xshadow.holder";
-}
+internal sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure, IDictionary<string, string> Items);

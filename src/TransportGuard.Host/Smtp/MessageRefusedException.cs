@@ -4,7 +4,7 @@ namespace TransportGuard.Smtp;
 
 /// <summary>A sink refuses a message after its data with a reply of its own (e.g. 451 4.4.0 when it could not be
 /// made redundant); the session answers with it instead of 250.</summary>
-public sealed class MessageRefusedException(SmtpReply reply) : Exception(reply.ToString())
+internal sealed class MessageRefusedException(SmtpReply reply) : Exception(reply.ToString())
 {
     public SmtpReply Reply { get; } = reply;
 }

@@ -7,7 +7,7 @@ namespace TransportGuard.Smtp;
 /// Who may relay (configuration section "Smtp:Relay"). No open relay: clients inside <see cref="RelayNetworks"/>
 /// may send anywhere (Postfix mynetworks); everyone else only to <see cref="AcceptedDomains"/>.
 /// </summary>
-public sealed class RelayOptions : IValidatable
+internal sealed class RelayOptions : IValidatable
 {
     public const string Section = "Smtp:Relay";
 

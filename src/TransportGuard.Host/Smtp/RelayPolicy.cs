@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace TransportGuard.Smtp;
 
 /// <summary>Decides whether a recipient may be accepted from a client: the no-open-relay rule.</summary>
-public sealed class RelayPolicy
+internal sealed class RelayPolicy
 {
     private readonly IPNetwork[] _networks;
     private readonly string[] _domains;

@@ -6,7 +6,7 @@ namespace TransportGuard.Smtp;
 /// Every client-controlled quantity the SMTP engine bounds, in one place (configuration section "Smtp:Limits").
 /// Each default says where it comes from.
 /// </summary>
-public sealed class SmtpLimits : IValidatable
+internal sealed class SmtpLimits : IValidatable
 {
     public const string Section = "Smtp:Limits";
 

@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Smtp;
 
 /// <summary>The SMTP listeners and the name the server gives itself (configuration section "Smtp").</summary>
-public sealed class SmtpServerOptions : IValidatable
+internal sealed class SmtpServerOptions : IValidatable
 {
     public const string Section = "Smtp";
 

@@ -6,7 +6,7 @@ using TransportGuard.Smtp.Transport;
 
 namespace TransportGuard.Smtp;
 
-public static class SmtpServiceCollectionExtensions
+internal static class SmtpServiceCollectionExtensions
 {
     /// <summary>The SMTP receive side: listener, sessions, limits, relay policy and TLS. Needs an <see cref="IMessageSink"/>.</summary>
     public static IServiceCollection AddSmtpServer(this IServiceCollection services, IConfiguration configuration)

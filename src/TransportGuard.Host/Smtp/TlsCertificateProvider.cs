@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace TransportGuard.Smtp;
 
 /// <summary>Supplies the server certificate: the configured one, or a self-signed one made at start.</summary>
-public sealed class TlsCertificateProvider
+internal sealed class TlsCertificateProvider
 {
     private readonly Lazy<X509Certificate2?> _certificate;
 

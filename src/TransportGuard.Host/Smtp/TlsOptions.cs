@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Smtp;
 
 /// <summary>The server certificate for STARTTLS and implicit TLS (configuration section "Smtp:Tls").</summary>
-public sealed class TlsOptions : IValidatable
+internal sealed class TlsOptions : IValidatable
 {
     public const string Section = "Smtp:Tls";
 

@@ -6,7 +6,7 @@ namespace TransportGuard.Spool;
 /// fsync on a directory, so a file created or renamed in it survives power loss (POSIX leaves the directory
 /// entry volatile until then; .NET has no API for it, hence the call into libc).
 /// </summary>
-public static partial class DirectorySync
+internal static partial class DirectorySync
 {
     public static void Fsync(string directory)
     {

@@ -7,7 +7,7 @@ namespace TransportGuard.Spool;
 /// configured floor free. Measured at most once per interval; the answer turns back to yes by itself once space
 /// returns.
 /// </summary>
-public sealed class DiskSpaceGuard(IOptions<SpoolOptions> options, TimeProvider time)
+internal sealed class DiskSpaceGuard(IOptions<SpoolOptions> options, TimeProvider time)
 {
     private readonly SpoolOptions _options = options.Value;
     private long _free = long.MaxValue;

@@ -7,7 +7,7 @@ namespace TransportGuard.Spool;
 /// their last address; one loop commits whenever someone waits. A commit covers every record enqueued before it,
 /// so under load one fsync answers many messages.
 /// </summary>
-public sealed partial class GroupCommitter : IAsyncDisposable
+internal sealed partial class GroupCommitter : IAsyncDisposable
 {
     private readonly SpoolLog _log;
     private readonly ILogger _logger;

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace TransportGuard.Spool;
 
-public enum RecipientStatus
+internal enum RecipientStatus
 {
     Delivered = 1,
     /// <summary>Permanently failed (5xx, expired, deleted with a report): owed a delivery status notification.</summary>
@@ -10,14 +10,14 @@ public enum RecipientStatus
 }
 
 /// <summary>The final outcome for one recipient, with what the next hop said (STYLE.md rule 5).</summary>
-public sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At);
+internal sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At);
 
 /// <summary>
 /// Where a queued message stands. Rebuilt at recovery by merging state records, so the merge must not depend on
 /// the order copies were written in (a compaction snapshot can land after a newer change): outcomes and reported
 /// recipients only ever grow (union), and the scalar fields come from the highest revision.
 /// </summary>
-public sealed record MessageProgress(
+internal sealed record MessageProgress(
     long Revision,
     int Attempts,
     DateTimeOffset? NextAttemptAt,

@@ -1,6 +1,6 @@
 namespace TransportGuard.Spool;
 
-public sealed partial class MessageSpool
+internal sealed partial class MessageSpool
 {
     // Serializes progress writes so that revisions follow log order (recovery takes the scalars of the highest).
     private readonly Lock _progressLock = new();

@@ -8,7 +8,7 @@ namespace TransportGuard.Spool;
 /// The durable queue: messages as chunk records plus an envelope record in a FasterLog, state changes as small
 /// records, an index rebuilt by recovery. A message exists once its envelope record is committed, and not before.
 /// </summary>
-public sealed partial class MessageSpool : IAsyncDisposable
+internal sealed partial class MessageSpool : IAsyncDisposable
 {
     private readonly SpoolLog _log;
     private readonly GroupCommitter _committer;

@@ -7,7 +7,7 @@ namespace TransportGuard.Spool;
 /// 24-bit sequence that starts at a random point each millisecond (so a restart within the same millisecond does
 /// not repeat an id), in 15 characters of Crockford base32, which sorts like the number it encodes.
 /// </summary>
-public sealed class QueueIdGenerator(TimeProvider time)
+internal sealed class QueueIdGenerator(TimeProvider time)
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     private readonly Lock _lock = new();

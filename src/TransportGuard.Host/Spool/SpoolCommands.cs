@@ -9,7 +9,7 @@ namespace TransportGuard.Spool;
 /// `transportguard spool list|show|verify`: reads a spool directly, read-only, so it works on a spool copied from
 /// a dead node as well as beside a running gateway. Human-readable by default, --json for scripts.
 /// </summary>
-public static class SpoolCommands
+internal static class SpoolCommands
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace TransportGuard.Spool;
 
 /// <summary>The in-memory index of live messages and their queue progress, rebuilt from the log at start (DESIGN.md section 2).</summary>
-public sealed class SpoolIndex
+internal sealed class SpoolIndex
 {
     private readonly ConcurrentDictionary<string, SpooledMessage> _messages = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MessageProgress> _progress = new(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ public sealed class SpoolIndex
 }
 
 /// <summary>A live message: its envelope and the address of its envelope record.</summary>
-public sealed record SpooledMessage(SpooledEnvelope Envelope, long EnvelopeAddress)
+internal sealed record SpooledMessage(SpooledEnvelope Envelope, long EnvelopeAddress)
 {
     public long FirstAddress => Envelope.Chunks.Count > 0 ? Math.Min(Envelope.Chunks[0], EnvelopeAddress) : EnvelopeAddress;
 }

@@ -7,7 +7,7 @@ namespace TransportGuard.Spool;
 /// is detected, never delivered) and the log and commit directories fsynced after a commit creates files in them
 /// (FASTER opens files O_SYNC but never syncs a directory; DESIGN.md section 2).
 /// </summary>
-public sealed class SpoolLog : IDisposable
+internal sealed class SpoolLog : IDisposable
 {
     /// <summary>One page holds the largest record; 4 MiB pages leave room for 64 KiB chunks with any header.</summary>
     public const int PageSizeBits = 22;

@@ -8,7 +8,7 @@ namespace TransportGuard.Spool;
 /// Keeps the spool's disk use bounded (DESIGN.md section 2, Space): truncates what no live message needs, and when
 /// the log is mostly dead records held only by a few old live messages at its head, copies those forward first.
 /// </summary>
-public sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolOptions> options, TimeProvider time,
+internal sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolOptions> options, TimeProvider time,
     DiskSpaceGuard disk, GatewayRestart restart, IHostApplicationLifetime lifetime, ILogger<SpoolMaintenance> logger) : BackgroundService
 {
     /// <summary>Free space, above the floor, that counts as "space is back" after a failure: room for recovery's

@@ -8,16 +8,16 @@ namespace TransportGuard.Spool;
 /// the commit returns when the group commit covering the envelope is durable, which is when the client gets 250.
 /// An aborted message leaves only chunk records no envelope names, which recovery ignores and truncation frees.
 /// </summary>
-public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk, IRedundancyGate redundancy) : IMessageSink
+internal sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, DiskSpaceGuard disk, IReceiveGate gate) : IMessageSink
 {
     /// <summary>No while the disk is under its floor, or while the spool is failed after a commit error: new mail
     /// then gets 452 4.3.1 at MAIL rather than 451 after its whole body.</summary>
     public bool HasCapacity(long declaredSize) => !spool.Spool.Faulted && disk.HasRoomFor(declaredSize);
 
     public ValueTask<IMessageWriter> OpenAsync(MessageEnvelope envelope, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope, redundancy));
+        ValueTask.FromResult<IMessageWriter>(new Writer(spool.Spool, ids.Next(), envelope, gate));
 
-    private sealed class Writer(MessageSpool spool, string queueId, MessageEnvelope envelope, IRedundancyGate redundancy) : IMessageWriter
+    private sealed class Writer(MessageSpool spool, string queueId, MessageEnvelope envelope, IReceiveGate gate) : IMessageWriter
     {
         private readonly List<long> _chunks = [];
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -35,14 +35,14 @@ public sealed class SpoolMessageSink(SpoolService spool, QueueIdGenerator ids, D
         public async ValueTask CommitAsync(CancellationToken cancellationToken)
         {
             var sha256 = Convert.ToHexString(_hash.GetHashAndReset());
-            // Durable here first; then made redundant (or refused) before the 250; only then may it be delivered.
-            var spooled = SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256);
-            var planned = redundancy.PlanHolder(spooled);
-            var message = await spool.CommitMessageAsync(spooled with { ShadowHolder = planned ?? spooled.ShadowHolder }, announce: false);
+            // Durable here first; then what the gate asks before the 250 (a shadow copy, or a refusal); only then
+            // may it be delivered.
+            var plan = gate.Plan(SpooledEnvelope.From(envelope, queueId, _chunks, _length, sha256), envelope);
+            var message = await spool.CommitMessageAsync(plan.Envelope, announce: false);
             try
             {
-                if (planned is not null)
-                    await redundancy.ProtectAsync(message, planned);
+                if (plan.BeforeAck is { } beforeAck)
+                    await beforeAck(message);
             }
             finally
             {

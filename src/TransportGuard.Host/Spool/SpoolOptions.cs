@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Spool;
 
 /// <summary>Where the node keeps its data and how much disk it leaves free (configuration section "Spool"; --data).</summary>
-public sealed class SpoolOptions : IValidatable
+internal sealed class SpoolOptions : IValidatable
 {
     public const string Section = "Spool";
 

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace TransportGuard.Spool;
 
-public enum SpoolRecordKind : byte
+internal enum SpoolRecordKind : byte
 {
     /// <summary>A slice of a message's content, in order.</summary>
     Chunk = 1,
@@ -17,7 +17,7 @@ public enum SpoolRecordKind : byte
 /// The header every spool record starts with: kind, format version and the 15-character queue id. FasterLog adds
 /// its own length and per-entry checksum around it.
 /// </summary>
-public static class SpoolRecord
+internal static class SpoolRecord
 {
     public const byte FormatVersion = 1;
     public const int QueueIdLength = 15;

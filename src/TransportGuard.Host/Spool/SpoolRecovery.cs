@@ -1,6 +1,6 @@
 namespace TransportGuard.Spool;
 
-public sealed record RecoveryReport(long Records, long Envelopes, long Finished, long Unreadable, TimeSpan Elapsed)
+internal sealed record RecoveryReport(long Records, long Envelopes, long Finished, long Unreadable, TimeSpan Elapsed)
 {
     public static readonly RecoveryReport Empty = new(0, 0, 0, 0, TimeSpan.Zero);
 }
@@ -10,7 +10,7 @@ public sealed record RecoveryReport(long Records, long Envelopes, long Finished,
 /// Finished state record ends it for good, Progress records (and reports naming a message) merge into its progress. FasterLog has already dropped everything past the last commit (the torn tail), so what is scanned is
 /// exactly what was acknowledged or recorded durably.
 /// </summary>
-public static class SpoolRecovery
+internal static class SpoolRecovery
 {
     public static RecoveryReport Rebuild(SpoolLog log, SpoolIndex index)
     {

@@ -11,7 +11,7 @@ namespace TransportGuard.Spool;
 /// and scan on from there: one flipped bit costs one record, not its neighbours. (A damaged length field makes us
 /// skip to the next page start, the one boundary that is always a record's.)
 /// </summary>
-public static class SpoolScan
+internal static class SpoolScan
 {
     /// <summary>FasterLog's entry header with per-entry checksums: an 8-byte checksum, then a 4-byte length.</summary>
     public const int EntryHeaderLength = 12;

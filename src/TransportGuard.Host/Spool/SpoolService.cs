@@ -1,15 +1,14 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TransportGuard.Telemetry;
 
 namespace TransportGuard.Spool;
 
 /// <summary>
 /// Opens the spool when the gateway starts, before any listener (registration order), so no mail is taken before
-/// recovery has rebuilt the queue; closes it last.
+/// recovery has rebuilt the queue; closes it last. It is the <see cref="IMessageStore"/> the later stages use.
 /// </summary>
-public sealed class SpoolService : IHostedService, IAsyncDisposable
+internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageStore
 {
     private readonly IOptions<SpoolOptions> _options;
     private readonly ILogger<MessageSpool> _logger;
@@ -39,6 +38,7 @@ public sealed class SpoolService : IHostedService, IAsyncDisposable
             else
                 _metrics.Committed(elapsed);
         };
+        spool.Committed += message => Committed?.Invoke(message);
         _spool = spool;
         return Task.CompletedTask;
     }
@@ -51,4 +51,28 @@ public sealed class SpoolService : IHostedService, IAsyncDisposable
         if (spool is not null)
             await spool.DisposeAsync();
     }
+
+    public bool IsOpen => _spool is not null;
+    public bool Faulted => _spool?.Faulted == true;
+    public int Count => Spool.Index.Count;
+    public IEnumerable<SpooledMessage> Messages => Spool.Index.Messages;
+    public IEnumerable<SpooledMessage> Unordered => Spool.Index.Unordered;
+    public bool TryGet(string queueId, out SpooledMessage message) => Spool.Index.TryGet(queueId, out message);
+    public MessageProgress Progress(string queueId) => Spool.Index.Progress(queueId);
+
+    public event Action<SpooledMessage>? Committed;
+
+    public Task<MessageProgress?> RecordProgressAsync(string queueId, Func<MessageProgress, MessageProgress> change, string reason) =>
+        Spool.RecordProgressAsync(queueId, change, reason);
+
+    public Task MarkFinishedAsync(string queueId, string reason) => Spool.MarkFinishedAsync(queueId, reason);
+
+    public Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        Spool.StoreAsync(template, content, cancellationToken);
+
+    public IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(SpooledEnvelope envelope, CancellationToken cancellationToken = default) =>
+        Spool.ReadChunksAsync(envelope, cancellationToken);
+
+    public Task<byte[]> ReadContentAsync(SpooledEnvelope envelope, CancellationToken cancellationToken = default) =>
+        Spool.ReadContentAsync(envelope, cancellationToken);
 }

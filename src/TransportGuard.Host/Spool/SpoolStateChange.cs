@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace TransportGuard.Spool;
 
-public enum SpoolState
+internal enum SpoolState
 {
     /// <summary>Nothing left to do for the message (delivered, bounced, expired or deleted): its space can be reclaimed.</summary>
     Finished = 1,
@@ -14,7 +14,7 @@ public enum SpoolState
 /// A queue state change record. Written to the log before it is acted on (DESIGN.md section 1). A Progress record
 /// carries the scalar state in full and the recipient outcomes new since the previous record (merged by union).
 /// </summary>
-public sealed record SpoolStateChange(
+internal sealed record SpoolStateChange(
     string QueueId,
     SpoolState State,
     string Reason,

@@ -3,21 +3,21 @@ using TransportGuard.Smtp;
 
 namespace TransportGuard.Spool;
 
-public sealed record SpooledRecipient(string Address, string Parameters);
+internal sealed record SpooledRecipient(string Address, string Parameters);
 
 /// <summary>Marks a delivery status notification: which message and which of its failed recipients it reports, so
 /// that recovery knows those are reported even if the crash came before the original was finished.</summary>
-public sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
+internal sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
 
 /// <summary>A shadow: our copy of a message that <paramref name="Primary"/> holds as <paramref name="PrimaryQueueId"/>
 /// and is responsible for delivering (DESIGN.md section 3).</summary>
-public sealed record ShadowRef(string Primary, string PrimaryQueueId, DateTimeOffset Since);
+internal sealed record ShadowRef(string Primary, string PrimaryQueueId, DateTimeOffset Since);
 
 /// <summary>
 /// A message as the spool knows it: the SMTP envelope plus where its content lies in the log (chunk addresses
 /// in order), its length and its SHA-256, so that any copy can be checked before it is delivered.
 /// </summary>
-public sealed record SpooledEnvelope(
+internal sealed record SpooledEnvelope(
     string QueueId,
     string ReversePath,
     IReadOnlyList<SpooledRecipient> Recipients,
@@ -38,7 +38,7 @@ public sealed record SpooledEnvelope(
         new(queueId, envelope.ReversePath,
             [.. envelope.Recipients.Select(r => new SpooledRecipient(r.Address, r.Parameters.ToWire().Trim()))],
             envelope.MailParameters.ToWire().Trim(), envelope.ClientAddress, envelope.HeloName, envelope.Secure,
-            envelope.ReceivedAt, chunks, length, sha256, null, envelope.ShadowHolder, envelope.ShadowOf);
+            envelope.ReceivedAt, chunks, length, sha256);
 
     public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpooledEnvelope));
 

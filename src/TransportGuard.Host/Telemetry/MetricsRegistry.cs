@@ -8,7 +8,7 @@ namespace TransportGuard.Telemetry;
 /// restarted in-process (or several in one test process) starts from fresh series. Names follow Prometheus
 /// conventions (STYLE.md rule 11): transportguard_ prefix, base units, _total counters, low-cardinality labels.
 /// </summary>
-public sealed class MetricsRegistry
+internal sealed class MetricsRegistry
 {
     public MetricsRegistry()
     {

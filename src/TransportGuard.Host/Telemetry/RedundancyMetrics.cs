@@ -7,7 +7,7 @@ namespace TransportGuard.Telemetry;
 /// at zero until those features record into them, so that the dashboard and the alert rules work unchanged as
 /// each feature lands (and an alert on "accepted without redundancy" is already defined when it can first fire).
 /// </summary>
-public sealed class RedundancyMetrics(MetricsRegistry metrics)
+internal sealed class RedundancyMetrics(MetricsRegistry metrics)
 {
     public Gauge ShadowMessages { get; } = metrics.Factory.CreateGauge("transportguard_shadow_messages", "Shadow copies held, by the primary peer they belong to.", ["peer"]);
     public Histogram HeartbeatDuration { get; } = metrics.Factory.CreateHistogram("transportguard_shadow_heartbeat_duration_seconds",

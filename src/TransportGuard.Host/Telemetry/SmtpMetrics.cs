@@ -3,7 +3,7 @@ using Prometheus;
 namespace TransportGuard.Telemetry;
 
 /// <summary>The SMTP receive side: connections, sessions, transactions, bytes, replies and the time to 250.</summary>
-public sealed class SmtpMetrics
+internal sealed class SmtpMetrics
 {
     private readonly Counter _connections;
     private readonly Gauge _sessions;

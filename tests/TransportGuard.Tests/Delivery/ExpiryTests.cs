@@ -20,7 +20,7 @@ public sealed class ExpiryTests
         await using var gateway = await Relay.StartAsync(time, hop.Address,
             ("Queue:MaxQueueLifetime", "01:00:00"), ("Queue:RetryInitialDelay", "00:10:00"), ("Queue:RetryMaxDelay", "00:20:00"),
             ("Delivery:Routes:example.org", "maildir:" + mailbox));
-        var queue = gateway.Services.GetRequiredService<QueueManager>();
+        var queue = gateway.Services.GetRequiredService<QueueAdmin>();
         var id = await Relay.SendAsync(gateway, "sender@example.org", ["b@example.com"], Relay.Body("expiring"));
 
         // Backoff doubles from 10 minutes, capped at 20: attempts at 0, 10, 30 and 50 minutes, then expiry at 60.
@@ -47,7 +47,7 @@ public sealed class ExpiryTests
         TempDirectory.Delete(mailbox);
     }
 
-    private static async Task DeferredAsync(QueueManager queue, string id, int attempts)
+    private static async Task DeferredAsync(QueueAdmin queue, string id, int attempts)
     {
         await Eventually.UntilAsync(() => queue.List().SingleOrDefault(i => i.QueueId == id) is { State: QueueItemState.Deferred } item && item.Attempts >= attempts,
             Wait, () => $"attempt {attempts} did not happen", 10);

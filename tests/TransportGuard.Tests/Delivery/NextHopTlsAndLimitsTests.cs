@@ -29,7 +29,7 @@ public sealed class NextHopTlsAndLimitsTests
         await using var gateway = await Relay.StartAsync(hop.Address, ("Delivery:Routes:example.com", $"smtp:{hop.Address};tls=encrypt"));
         var id = await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("must be encrypted"));
 
-        var queue = gateway.Services.GetRequiredService<QueueManager>();
+        var queue = gateway.Services.GetRequiredService<QueueAdmin>();
         await Eventually.UntilAsync(() => queue.List().SingleOrDefault() is { Attempts: >= 2 }, Wait, () => "no second attempt: " + string.Join("; ", queue.List()));
         Assert.Contains("TLS is required", queue.List().Single().LastError, StringComparison.Ordinal);
         Assert.Equal(id, queue.List().Single().QueueId);

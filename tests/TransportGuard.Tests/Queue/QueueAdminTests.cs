@@ -18,7 +18,7 @@ public sealed class QueueAdminTests
         var mailbox = TempDirectory.Create("admin");
         await using var gateway = await Relay.StartAsync(hop.Address, ("Queue:RetryInitialDelay", "01:00:00"), ("Queue:RetryMaxDelay", "01:00:00"),
             ("Delivery:Routes:example.org", "maildir:" + mailbox));
-        var queue = gateway.Services.GetRequiredService<QueueManager>();
+        var queue = gateway.Services.GetRequiredService<QueueAdmin>();
         var ids = new List<string>();
         foreach (var name in new[] { "held", "retried", "deleted", "bounced" })
             ids.Add(await Relay.SendAsync(gateway, "sender@example.org", [$"{name}@example.com"], Relay.Body(name)));

@@ -66,12 +66,12 @@ public sealed class SessionStateTableTests
         });
 
     [Theory]
-    [InlineData(SessionState.Connected, SmtpVerb.Mail, "503 5.5.1 Error: send HELO/EHLO first")]
-    [InlineData(SessionState.Greeted, SmtpVerb.Rcpt, "503 5.5.1 Error: need MAIL command")]
-    [InlineData(SessionState.MailGiven, SmtpVerb.Mail, "503 5.5.1 Error: nested MAIL command")]
-    [InlineData(SessionState.MailGiven, SmtpVerb.Data, "554 5.5.1 Error: no valid recipients")]
-    [InlineData(SessionState.ChunkingData, SmtpVerb.Data, "503 5.5.1 Error: bad sequence of commands")]
-    [InlineData(SessionState.RcptGiven, SmtpVerb.StartTls, "503 5.5.1 Error: bad sequence of commands")]
-    public void Refusals_carry_the_reply_operators_expect(SessionState state, SmtpVerb verb, string reply) =>
-        Assert.Equal(reply, SessionStateTable.Lookup(state, verb).Refusal!.ToString());
+    [InlineData(nameof(SessionState.Connected), nameof(SmtpVerb.Mail), "503 5.5.1 Error: send HELO/EHLO first")]
+    [InlineData(nameof(SessionState.Greeted), nameof(SmtpVerb.Rcpt), "503 5.5.1 Error: need MAIL command")]
+    [InlineData(nameof(SessionState.MailGiven), nameof(SmtpVerb.Mail), "503 5.5.1 Error: nested MAIL command")]
+    [InlineData(nameof(SessionState.MailGiven), nameof(SmtpVerb.Data), "554 5.5.1 Error: no valid recipients")]
+    [InlineData(nameof(SessionState.ChunkingData), nameof(SmtpVerb.Data), "503 5.5.1 Error: bad sequence of commands")]
+    [InlineData(nameof(SessionState.RcptGiven), nameof(SmtpVerb.StartTls), "503 5.5.1 Error: bad sequence of commands")]
+    public void Refusals_carry_the_reply_operators_expect(string state, string verb, string reply) =>
+        Assert.Equal(reply, SessionStateTable.Lookup(Enum.Parse<SessionState>(state), Enum.Parse<SmtpVerb>(verb)).Refusal!.ToString());
 }

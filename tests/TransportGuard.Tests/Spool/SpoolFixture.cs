@@ -9,7 +9,7 @@ using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Spool;
 
 /// <summary>Writes messages straight into a spool directory, as the SMTP sink does, and reopens it as recovery does.</summary>
-public sealed class SpoolFixture : IDisposable
+internal sealed class SpoolFixture : IDisposable
 {
     private readonly QueueIdGenerator _ids = new(TimeProvider.System);
 

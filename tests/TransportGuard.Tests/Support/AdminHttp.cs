@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>An HTTP client for a gateway's endpoint, optionally with the admin bearer token.</summary>
-public static class AdminHttp
+internal static class AdminHttp
 {
     public static HttpClient Client(Uri address, string? token = null)
     {

@@ -4,7 +4,7 @@ namespace TransportGuard.Tests.Support;
 
 /// <summary>Reads CRLF lines, exact byte counts and dot-terminated DATA bodies from one buffer, so pipelined input
 /// (several commands, or a command and its BDAT bytes, in one TCP read) is taken apart correctly.</summary>
-public sealed class BufferedLineReader(Stream stream)
+internal sealed class BufferedLineReader(Stream stream)
 {
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;

@@ -4,7 +4,7 @@ namespace TransportGuard.Tests.Support;
 /// Waiting on real processes and sockets: polls a condition until it holds, and fails the test with a message built
 /// when it fails (so it shows the state at the deadline, not at the start) once the timeout has passed.
 /// </summary>
-public static class Eventually
+internal static class Eventually
 {
     public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> failure, int pollMilliseconds = 20) =>
         UntilAsync(() => Task.FromResult(condition()), timeout, failure, pollMilliseconds);

@@ -4,7 +4,7 @@ namespace TransportGuard.Tests.Support;
 /// Interop tests need software we did not write (swaks, Postfix). Where it is missing the test is skipped on a
 /// developer machine, and fails under CI=true, where .ci/run must have installed it.
 /// </summary>
-public static class ExternalTool
+internal static class ExternalTool
 {
     public static string Require(string name, params string[] extraDirectories)
     {

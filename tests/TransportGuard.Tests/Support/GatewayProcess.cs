@@ -8,7 +8,7 @@ namespace TransportGuard.Tests.Support;
 /// The real `transportguard` executable in its own process, started with the same switches scripts use, so
 /// tests can kill it with SIGKILL and look at what it left on disk.
 /// </summary>
-public sealed partial class GatewayProcess : IAsyncDisposable
+internal sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];

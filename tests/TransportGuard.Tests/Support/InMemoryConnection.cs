@@ -6,7 +6,7 @@ using TransportGuard.Smtp.Transport;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>A connection made of two in-memory pipes, counting the server's flushes (one per pipelined group).</summary>
-public sealed class InMemoryConnection : ISmtpConnection
+internal sealed class InMemoryConnection : ISmtpConnection
 {
     private readonly Pipe _toServer = new();
     private readonly Pipe _toClient = new();

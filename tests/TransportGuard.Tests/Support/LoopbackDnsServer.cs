@@ -11,7 +11,7 @@ namespace TransportGuard.Tests.Support;
 /// to get no answer at all, to test how the resolver treats each. UDP only: answers stay far below 512 octets, so
 /// the TC bit is never set and DnsClient never falls back to TCP (RFC 1035 4.2.1).
 /// </summary>
-public sealed class LoopbackDnsServer : IDisposable
+internal sealed class LoopbackDnsServer : IDisposable
 {
     private const ushort TypeA = 1, TypeMx = 15, TypeAaaa = 28;
     private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));

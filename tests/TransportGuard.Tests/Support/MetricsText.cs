@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>Reads single series out of a gateway's /metrics (Prometheus text exposition).</summary>
-public static class MetricsText
+internal static class MetricsText
 {
     /// <summary>The value of <paramref name="series"/> (name with its labels, as exported), or null when absent.</summary>
     public static double? Find(string exposition, string series) =>

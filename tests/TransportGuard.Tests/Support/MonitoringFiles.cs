@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>The shipped monitoring files (dashboards/) and the metric names their queries use.</summary>
-public static partial class MonitoringFiles
+internal static partial class MonitoringFiles
 {
     public static string Directory => RepositoryFiles.PathOf("dashboards");
     public static string Rules => Path.Combine(Directory, "prometheus", "alerts.yml");

@@ -8,7 +8,7 @@ namespace TransportGuard.Tests.Support;
 /// A private Postfix on loopback relaying to a given port, made by the same script the benchmarks use
 /// (bench/lib/postfix-instance.sh, after ../shared/notes/postfix-in-tests.md). Needs root and Postfix installed.
 /// </summary>
-public sealed class PostfixInstance : IAsyncDisposable
+internal sealed class PostfixInstance : IAsyncDisposable
 {
     private readonly string _directory;
 
@@ -57,7 +57,7 @@ public sealed class PostfixInstance : IAsyncDisposable
 }
 
 /// <summary>Postfix's smtp-sink writing every message it accepts to its own file.</summary>
-public sealed class SmtpSink : IAsyncDisposable
+internal sealed class SmtpSink : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

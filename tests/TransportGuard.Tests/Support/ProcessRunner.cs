@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>Runs an external program with a time bound and returns its exit code and output.</summary>
-public static class ProcessRunner
+internal static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 

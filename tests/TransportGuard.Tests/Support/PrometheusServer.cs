@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>A real Prometheus (Debian's) on loopback, scraping given targets every second, queried over its HTTP API.</summary>
-public sealed class PrometheusServer : IAsyncDisposable
+internal sealed class PrometheusServer : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

@@ -9,7 +9,7 @@ namespace TransportGuard.Tests.Support;
 /// A byte-exact SMTP client for tests: sends exactly what it is given (bare LFs, pipelined groups, smuggling
 /// attempts) and reads replies. Every read is bounded so a broken server fails the test instead of hanging it.
 /// </summary>
-public sealed class RawSmtpClient : IAsyncDisposable
+internal sealed class RawSmtpClient : IAsyncDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(15);
     private readonly TcpClient _tcp;

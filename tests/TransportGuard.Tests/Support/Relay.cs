@@ -3,7 +3,7 @@ using TransportGuard.Queue;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>Starting gateways that deliver, and sending them mail, for delivery tests.</summary>
-public static class Relay
+internal static class Relay
 {
     /// <summary>A gateway delivering to <paramref name="relayTo"/> with retries a fraction of a second apart.</summary>
     public static Task<TestGateway> StartAsync(string relayTo, params (string Key, string Value)[] settings) =>
@@ -35,7 +35,7 @@ public static class Relay
     /// <summary>Waits until the queue is empty (everything delivered or returned) or fails with what is left.</summary>
     public static async Task DrainedAsync(TestGateway gateway, TimeSpan timeout)
     {
-        var queue = gateway.Services.GetService(typeof(QueueManager)) as QueueManager ?? throw new InvalidOperationException("no queue");
+        var queue = gateway.Services.GetService(typeof(QueueAdmin)) as QueueAdmin ?? throw new InvalidOperationException("no queue");
         await Eventually.UntilAsync(() => gateway.Spool.Index.Count == 0, timeout,
             () => "still queued: " + string.Join("; ", queue.List().Select(i => $"{i.QueueId} {i.State} {i.LastError}")));
     }

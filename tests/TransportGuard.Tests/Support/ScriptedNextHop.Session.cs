@@ -4,7 +4,7 @@ using System.Text;
 
 namespace TransportGuard.Tests.Support;
 
-public sealed partial class ScriptedNextHop
+internal sealed partial class ScriptedNextHop
 {
     private async Task ServeAsync(TcpClient client)
     {

@@ -6,7 +6,7 @@ using System.Text;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>A message a <see cref="ScriptedNextHop"/> answered 250 for.</summary>
-public sealed record ReceivedMessage(string From, IReadOnlyList<string> Recipients, byte[] Content, string MailParameters, bool ViaBdat)
+internal sealed record ReceivedMessage(string From, IReadOnlyList<string> Recipients, byte[] Content, string MailParameters, bool ViaBdat)
 {
     public string Text => Encoding.UTF8.GetString(Content);
 }
@@ -15,7 +15,7 @@ public sealed record ReceivedMessage(string From, IReadOnlyList<string> Recipien
 /// What a <see cref="ScriptedNextHop"/> says where it differs from a plain accepting server. Each reply override
 /// returns a full reply line ("550 5.1.1 no such user") or null for the normal answer. Counts are 1-based.
 /// </summary>
-public sealed class NextHopScript
+internal sealed class NextHopScript
 {
     public IReadOnlyList<string> Extensions { get; init; } = ["PIPELINING", "8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES", "SMTPUTF8"];
     public string? Greeting { get; init; }
@@ -38,7 +38,7 @@ public sealed class NextHopScript
 /// scripted to refuse, defer or drop, recording what it accepted. Replies strictly in command order, so a
 /// pipelining client sees what it would see from Postfix.
 /// </summary>
-public sealed partial class ScriptedNextHop : IAsyncDisposable
+internal sealed partial class ScriptedNextHop : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly NextHopScript _script;

@@ -14,7 +14,7 @@ namespace TransportGuard.Tests.Support;
 /// One SMTP session over an in-memory connection, on a virtual clock, writing to a real file sink in a temp
 /// directory (or to the sink a test wraps around it).
 /// </summary>
-public sealed class SessionHarness : IAsyncDisposable
+internal sealed class SessionHarness : IAsyncDisposable
 {
     private readonly string _data = TempDirectory.Create("session");
     private readonly CancellationTokenSource _shutdown = new();
@@ -27,7 +27,7 @@ public sealed class SessionHarness : IAsyncDisposable
         var metrics = new MetricsRegistry();
         _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance, new SpoolMetrics(metrics, new DiskSpaceGuard(spoolOptions, Time)));
         _spool.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), new NoRedundancy());
+        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), new OpenReceiveGate());
         Sink = wrapSink?.Invoke(sink) ?? sink;
         var server = Options.Create(new SmtpServerOptions { HostName = "mx.test.local" });
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),

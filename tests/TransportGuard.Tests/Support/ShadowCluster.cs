@@ -7,7 +7,7 @@ namespace TransportGuard.Tests.Support;
 /// Three real gateway processes on their own loopback addresses, peers of each other: an edge relaying to hub1
 /// (then hub2 as the alternative route), each hub relaying to its own scripted sink (DESIGN.md section 3).
 /// </summary>
-public sealed partial class ShadowCluster : IAsyncDisposable
+internal sealed partial class ShadowCluster : IAsyncDisposable
 {
     private readonly Dictionary<string, (string Address, int Port, string Data)> _nodes = new()
     {

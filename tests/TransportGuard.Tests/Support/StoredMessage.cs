@@ -4,7 +4,7 @@ using TransportGuard.Spool;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>A message as the spool holds it: envelope and content read back (hash-checked) from the log.</summary>
-public sealed record StoredMessage(SpooledEnvelope Envelope, byte[] Content)
+internal sealed record StoredMessage(SpooledEnvelope Envelope, byte[] Content)
 {
     public string Text => Encoding.UTF8.GetString(Content);
     public string[] Recipients => [.. Envelope.Recipients.Select(r => r.Address)];

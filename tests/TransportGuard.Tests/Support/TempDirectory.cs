@@ -1,6 +1,6 @@
 namespace TransportGuard.Tests.Support;
 
-public static class TempDirectory
+internal static class TempDirectory
 {
     public static string Create(string prefix)
     {

@@ -12,7 +12,7 @@ namespace TransportGuard.Tests.Support;
 /// A whole gateway in this process, composed exactly as the executable composes it, on a free loopback port
 /// with its own data directory. Extra settings are passed as configuration switches ("Smtp:Limits:MaxRecipients", "3").
 /// </summary>
-public sealed class TestGateway : IAsyncDisposable
+internal sealed class TestGateway : IAsyncDisposable
 {
     private readonly IHost _host;
 

@@ -6,7 +6,7 @@ namespace TransportGuard.Tests.Support;
 /// Sends an in-process gateway's log lines to the output of the test that started it, so a failed test shows
 /// what its gateway did and a passing run's console stays clean (CI reads the tail of that console).
 /// </summary>
-public sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
+internal sealed class TestOutputLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new Logger(output, categoryName[(categoryName.LastIndexOf('.') + 1)..]);
 

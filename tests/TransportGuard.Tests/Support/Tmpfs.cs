@@ -6,7 +6,7 @@ namespace TransportGuard.Tests.Support;
 /// A small tmpfs mounted for one test, to fill a disk for real. Mounting needs root, which CI has; elsewhere the
 /// test is skipped, and under CI=true a failed mount fails it.
 /// </summary>
-public sealed class Tmpfs : IDisposable
+internal sealed class Tmpfs : IDisposable
 {
     private Tmpfs(string path) => Path = path;
 

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace TransportGuard.Admin.Cli;
 
 /// <summary>The CLI's side of the admin API: one request, its JSON, and an exit code that says how it went.</summary>
-public sealed class AdminClient(Uri baseAddress, string? token) : IDisposable
+internal sealed class AdminClient(Uri baseAddress, string? token) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

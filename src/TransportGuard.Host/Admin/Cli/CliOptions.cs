@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace TransportGuard.Admin.Cli;
 
 /// <summary>Options every API command shares: where the gateway is, its token, and the output form.</summary>
-public static class CliOptions
+internal static class CliOptions
 {
     public static readonly Option<string> Url = new("--url")
     {

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace TransportGuard.Admin.Cli;
 
 /// <summary>`transportguard drain [--to PEER]`: take a running node out for maintenance (see NodeDrain).</summary>
-public static class DrainCommand
+internal static class DrainCommand
 {
     public static Command Build()
     {

@@ -8,7 +8,7 @@ namespace TransportGuard.Admin.Cli;
 /// `transportguard queue [list|show|hold|release|retry|delete]` against a running gateway's admin API: the
 /// operator's mailq / postqueue / postsuper. Tables by default, --json for scripts.
 /// </summary>
-public static class QueueCommands
+internal static class QueueCommands
 {
     public static Command Build()
     {

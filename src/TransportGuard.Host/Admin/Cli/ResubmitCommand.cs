@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace TransportGuard.Admin.Cli;
 
 /// <summary>`transportguard resubmit`: a Safety Net resubmit request, after Exchange's Add-ResubmitRequest.</summary>
-public static class ResubmitCommand
+internal static class ResubmitCommand
 {
     public static Command Build()
     {

@@ -9,7 +9,7 @@ namespace TransportGuard.Delivery.Dsn;
 /// machine-readable message/delivery-status and the original's headers (text/rfc822-headers, RFC 6522), so that
 /// both people and programs (MailKit, mailing-list managers) can tell which recipients failed and why.
 /// </summary>
-public static class DeliveryStatusNotification
+internal static class DeliveryStatusNotification
 {
     public static MimeMessage Build(DsnRequest request)
     {

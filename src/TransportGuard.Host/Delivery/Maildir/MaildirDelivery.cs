@@ -10,7 +10,7 @@ namespace TransportGuard.Delivery.Maildir;
 /// The file name is derived from the queue id, so a delivery repeated after a crash (between the rename and our
 /// record of it) finds the first copy and does not deliver a second one.
 /// </summary>
-public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeliveryAgent
+internal sealed class MaildirDelivery(IMessageStore store, LocalHostName hostName) : IDeliveryAgent
 {
     public async Task<IReadOnlyList<RecipientResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
         }
     }
 
-    private readonly string _safeHostName = hostName.Replace("/", "\\057", StringComparison.Ordinal).Replace(":", "\\072", StringComparison.Ordinal);
+    private readonly string _safeHostName = hostName.Value.Replace("/", "\\057", StringComparison.Ordinal).Replace(":", "\\072", StringComparison.Ordinal);
 
     private async Task WriteAsync(DeliveryJob job, string tmpPath, string newPath, CancellationToken cancellationToken)
     {
@@ -44,7 +44,7 @@ public sealed class MaildirDelivery(SpoolService spool, string hostName) : IDeli
         await using (var file = new FileStream(tmpPath, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
         {
             await file.WriteAsync(Encoding.UTF8.GetBytes(trace.ToString()), cancellationToken);
-            await foreach (var chunk in spool.Spool.ReadChunksAsync(job.Envelope, cancellationToken))
+            await foreach (var chunk in store.ReadChunksAsync(job.Envelope, cancellationToken))
                 await file.WriteAsync(chunk, cancellationToken);
             file.Flush(flushToDisk: true);
         }

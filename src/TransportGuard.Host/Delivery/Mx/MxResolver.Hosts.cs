@@ -4,7 +4,7 @@ using DnsClient.Protocol;
 
 namespace TransportGuard.Delivery.Mx;
 
-public sealed partial class MxResolver
+internal sealed partial class MxResolver
 {
     /// <summary>
     /// RFC 5321 5.1: lowest preference first; equal preferences shuffled ("the sender-SMTP MUST randomize them").

@@ -3,7 +3,7 @@ using DnsClient.Protocol;
 
 namespace TransportGuard.Delivery.Mx;
 
-public sealed partial class MxResolver
+internal sealed partial class MxResolver
 {
     /// <summary>One DNS answer reduced to what routing needs: records, "no such name", or why the lookup failed.</summary>
     private readonly record struct Lookup(IReadOnlyCollection<DnsResourceRecord> Records, bool NoSuchName, string? Error);

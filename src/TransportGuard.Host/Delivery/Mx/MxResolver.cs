@@ -11,7 +11,7 @@ namespace TransportGuard.Delivery.Mx;
 /// random order to spread load; the domain itself when it has no MX (the implicit MX); nowhere for a null MX
 /// (RFC 7505). A domain that does not exist fails permanently; a DNS failure is only a deferral (RFC 3463 4.4.3).
 /// </summary>
-public sealed partial class MxResolver(ILookupClient dns)
+internal sealed partial class MxResolver(ILookupClient dns)
 {
     /// <summary>Builds the production client: the system's resolvers, or the given ones ("127.0.0.1:5353", port 53 if none).</summary>
     public static ILookupClient CreateClient(IReadOnlyList<string>? nameServers, TimeSpan timeout)

@@ -1,7 +1,7 @@
 namespace TransportGuard.Delivery.Mx;
 
 /// <summary>The outcome of resolving a mail domain.</summary>
-public abstract record MxResult
+internal abstract record MxResult
 {
     /// <summary>The hosts to try, in order (RFC 5321 5.1); no host and no address appears twice.</summary>
     public sealed record Found(IReadOnlyList<MxHost> Hosts) : MxResult;

@@ -1,7 +1,7 @@
 namespace TransportGuard.Delivery.Routing;
 
 /// <summary>How an SMTP route treats STARTTLS (Postfix smtp_tls_security_level: none, may, encrypt, verify).</summary>
-public enum TlsMode
+internal enum TlsMode
 {
     /// <summary>Never start TLS.</summary>
     None,
@@ -13,22 +13,22 @@ public enum TlsMode
     Verify,
 }
 
-public readonly record struct HostPort(string Host, int Port)
+internal readonly record struct HostPort(string Host, int Port)
 {
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }
 
 /// <summary>A way out for mail (DESIGN.md section 1, Delivery/).</summary>
-public abstract record Route(string Spec)
+internal abstract record Route(string Spec)
 {
     public override string ToString() => Spec;
 }
 
 /// <summary>Local delivery into a Maildir (the embedded default).</summary>
-public sealed record MaildirRoute(string Spec, string Path) : Route(Spec);
+internal sealed record MaildirRoute(string Spec, string Path) : Route(Spec);
 
 /// <summary>Smart hosts, tried in the order given.</summary>
-public sealed record SmartHostRoute(string Spec, IReadOnlyList<HostPort> Hosts, TlsMode Tls) : Route(Spec);
+internal sealed record SmartHostRoute(string Spec, IReadOnlyList<HostPort> Hosts, TlsMode Tls) : Route(Spec);
 
 /// <summary>The recipient domain's MX hosts (RFC 5321 section 5).</summary>
-public sealed record MxRoute(string Spec, TlsMode Tls, int Port) : Route(Spec);
+internal sealed record MxRoute(string Spec, TlsMode Tls, int Port) : Route(Spec);

@@ -7,7 +7,7 @@ namespace TransportGuard.Delivery.Routing;
 /// Parses route specifications: <c>maildir:PATH</c>, <c>smtp:HOST:PORT[,HOST:PORT...]</c> and <c>mx</c>, each
 /// SMTP form with an optional <c>;tls=none|may|encrypt|verify</c> (default may).
 /// </summary>
-public static class RouteParser
+internal static class RouteParser
 {
     public static bool TryParse(string spec, [NotNullWhen(true)] out Route? route, out string error)
     {

@@ -8,7 +8,7 @@ namespace TransportGuard.Delivery.Routing;
 /// Picks the route for each recipient by domain: an exact domain route, then the closest ".parent" route, then the
 /// default (RelayTo's smart hosts, DefaultRoute, or the local Maildir).
 /// </summary>
-public sealed class RouteTable
+internal sealed class RouteTable
 {
     private readonly Dictionary<string, Route> _domains = new(StringComparer.OrdinalIgnoreCase);
 

@@ -8,7 +8,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// end-of-data line. The spool holds the content with CRLF line ends exactly as received (bare CR or LF were
 /// refused at receipt), so it goes out byte for byte apart from the stuffing.
 /// </summary>
-public sealed class DotStuffer(PipeWriter output)
+internal sealed class DotStuffer(PipeWriter output)
 {
     private bool _atLineStart = true;
     private bool _empty = true;

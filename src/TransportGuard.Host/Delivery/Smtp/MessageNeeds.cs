@@ -8,7 +8,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// BINARYMIME with CHUNKING (RFC 3030), SMTPUTF8 (RFC 6531) and room for its size (RFC 1870). We never convert
 /// content, so a next hop without what the message needs gets a clear permanent failure instead.
 /// </summary>
-public sealed record MessageNeeds(string Body, bool SmtpUtf8)
+internal sealed record MessageNeeds(string Body, bool SmtpUtf8)
 {
     public static MessageNeeds Of(SpooledEnvelope envelope)
     {

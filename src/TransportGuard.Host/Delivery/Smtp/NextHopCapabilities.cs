@@ -5,7 +5,7 @@ namespace TransportGuard.Delivery.Smtp;
 
 /// <summary>What a next hop's EHLO reply offers (RFC 5321 4.1.1.1: the first line is its greeting, each further
 /// line one keyword with parameters). A HELO-only next hop offers nothing.</summary>
-public sealed class NextHopCapabilities
+internal sealed class NextHopCapabilities
 {
     private readonly HashSet<string> _keywords = new(StringComparer.OrdinalIgnoreCase);
 

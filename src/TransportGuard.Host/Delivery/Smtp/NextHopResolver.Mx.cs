@@ -4,7 +4,7 @@ using TransportGuard.Delivery.Routing;
 
 namespace TransportGuard.Delivery.Smtp;
 
-public sealed partial class NextHopResolver
+internal sealed partial class NextHopResolver
 {
     /// <summary>Every address of every MX host, in the resolver's order (RFC 5321 5.1: try each in turn).</summary>
     private async Task<NextHops> MxHostsAsync(MxRoute route, string domain, CancellationToken cancellationToken) =>

@@ -6,14 +6,14 @@ using TransportGuard.Delivery.Routing;
 
 namespace TransportGuard.Delivery.Smtp;
 
-public sealed record NextHopTarget(string Name, IPEndPoint EndPoint);
+internal sealed record NextHopTarget(string Name, IPEndPoint EndPoint);
 
 /// <summary>The hosts to try for a job, in order, or why there are none (permanent for a domain that cannot
 /// receive mail, transient for a DNS failure).</summary>
-public sealed record NextHops(IReadOnlyList<NextHopTarget> Targets, string Status = "", string Reason = "", bool Permanent = false);
+internal sealed record NextHops(IReadOnlyList<NextHopTarget> Targets, string Status = "", string Reason = "", bool Permanent = false);
 
 /// <summary>Turns a route into endpoints: smart hosts in the order configured, or the domain's MX hosts.</summary>
-public sealed partial class NextHopResolver(MxResolver mx, Shadow.PeerDirectory peers, ILogger<NextHopResolver> logger)
+internal sealed partial class NextHopResolver(MxResolver mx, IHostAvailability hosts, ILogger<NextHopResolver> logger)
 {
     public async Task<NextHops> ResolveAsync(Route route, string destination, CancellationToken cancellationToken)
     {
@@ -25,8 +25,8 @@ public sealed partial class NextHopResolver(MxResolver mx, Shadow.PeerDirectory 
         };
         if (hops.Targets.Count == 0)
             LogUnresolved(destination, hops.Status, hops.Reason);
-        // A peer declared down (its shadows taken over) is skipped while another host remains (DESIGN.md section 3).
-        var alive = hops.Targets.Where(t => !peers.IsDownEndpoint(t.EndPoint)).ToList();
+        // A peer declared down (its shadows taken over) is skipped while another host remains (docs/protocol.md, Failure).
+        var alive = hops.Targets.Where(t => !hosts.IsDown(t.EndPoint)).ToList();
         return alive.Count > 0 && alive.Count < hops.Targets.Count ? hops with { Targets = alive } : hops;
     }
 

@@ -6,13 +6,13 @@ using TransportGuard.Smtp.Protocol;
 namespace TransportGuard.Delivery.Smtp;
 
 /// <summary>A next hop broke the protocol (a malformed or endless reply); the connection cannot be trusted further.</summary>
-public sealed class SmtpProtocolException(string message) : IOException(message);
+internal sealed class SmtpProtocolException(string message) : IOException(message);
 
 /// <summary>
 /// Reads one reply, single- or multi-line (RFC 5321 4.2.1), from a pipe buffer without consuming a partial one.
 /// Bounded like the server side: lines and line counts are capped so a next hop cannot make us buffer without end.
 /// </summary>
-public static class ReplyParser
+internal static class ReplyParser
 {
     public const int MaxLineLength = 4096;
     public const int MaxLines = 200;

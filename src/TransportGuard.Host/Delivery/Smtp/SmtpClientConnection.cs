@@ -14,7 +14,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// <see cref="ReplyParser"/>, every wait bounded by a timeout on the injected clock. Opening it runs the greeting,
 /// EHLO (HELO when EHLO is refused) and STARTTLS as the route's TLS mode asks.
 /// </summary>
-public sealed class SmtpClientConnection : IAsyncDisposable
+internal sealed class SmtpClientConnection : IAsyncDisposable
 {
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(leaveOpen: true);
@@ -272,14 +272,14 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     }
 }
 
-public sealed record SmtpClientTimeouts(TimeSpan Connect, TimeSpan Command, TimeSpan Data);
+internal sealed record SmtpClientTimeouts(TimeSpan Connect, TimeSpan Command, TimeSpan Data);
 
 /// <summary>How we present ourselves as a client: EHLO name, source address, and the node id we offer XSHADOW with
 /// (null: never shadow).</summary>
-public sealed record SmtpClientProfile(string HeloName, IPAddress? SourceAddress = null, string? ShadowNodeId = null);
+internal sealed record SmtpClientProfile(string HeloName, IPAddress? SourceAddress = null, string? ShadowNodeId = null);
 
 /// <summary>A next hop could not be reached or refused the session before any transaction: try the next host.</summary>
-public sealed class SmtpOpenException : IOException
+internal sealed class SmtpOpenException : IOException
 {
     public SmtpOpenException(string remote, string status, string reason) : base(reason)
     {

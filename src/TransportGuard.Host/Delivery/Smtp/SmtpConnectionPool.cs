@@ -8,7 +8,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// TLS handshake per message (Postfix's connection cache). Connections idle too long, used too often, or left in
 /// doubt by an error are closed, never handed out.
 /// </summary>
-public sealed class SmtpConnectionPool : IAsyncDisposable
+internal sealed class SmtpConnectionPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentStack<SmtpClientConnection>> _idle = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;

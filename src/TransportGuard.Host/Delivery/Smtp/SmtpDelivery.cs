@@ -10,7 +10,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// or refuses the greeting, EHLO or TLS, passes the job to the next, as RFC 5321 5.1 asks for MX hosts), then one
 /// pipelined transaction on a pooled or new connection.
 /// </summary>
-public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool pool, NextHopResolver resolver,
+internal sealed partial class SmtpDelivery(IMessageStore store, SmtpConnectionPool pool, NextHopResolver resolver,
     IOptions<DeliveryOptions> options, SmtpClientProfile profile, TimeProvider time, ILogger<SmtpDelivery> logger) : IDeliveryAgent
 {
     private readonly SmtpClientTimeouts _timeouts = new(options.Value.ConnectTimeout, options.Value.CommandTimeout, options.Value.DataTimeout);
@@ -29,7 +29,7 @@ public sealed partial class SmtpDelivery(SpoolService spool, SmtpConnectionPool 
             try
             {
                 return await pool.RunAsync($"{target.Name}|{target.EndPoint}|{tls}", () => OpenAsync(target, tls, cancellationToken),
-                    connection => SmtpTransaction.SendAsync(used = connection, job, spool.Spool, _timeouts, cancellationToken));
+                    connection => SmtpTransaction.SendAsync(used = connection, job, store, _timeouts, cancellationToken));
             }
             catch (SmtpOpenException ex)
             {

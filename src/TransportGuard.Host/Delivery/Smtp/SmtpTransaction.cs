@@ -12,14 +12,14 @@ namespace TransportGuard.Delivery.Smtp;
 /// server that refused MAIL or every RCPT reads and refuses the chunk). The body streams from the spool; the final
 /// dot or BDAT LAST is sent only after the spool copy's hash has checked out.
 /// </summary>
-public static class SmtpTransaction
+internal static class SmtpTransaction
 {
     /// <summary>BDAT chunk size: spool records are coalesced so a large message needs few replies.</summary>
     private const int BdatChunk = 256 * 1024;
     private const int FlushEvery = 64 * 1024;
 
     public static async Task<IReadOnlyList<RecipientResult>> SendAsync(SmtpClientConnection connection, DeliveryJob job,
-        MessageSpool spool, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
+        IMessageStore spool, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
         var envelope = job.Envelope;
         var recipients = job.Recipients.Select(r => r.Address).ToList();
@@ -94,7 +94,7 @@ public static class SmtpTransaction
     }
 
     /// <summary>Reads the whole (small) body from the spool, hash checked, and writes it as BDAT LAST, unflushed.</summary>
-    private static async Task WriteLastChunkAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool, CancellationToken cancellationToken)
+    private static async Task WriteLastChunkAsync(SmtpClientConnection connection, DeliveryJob job, IMessageStore spool, CancellationToken cancellationToken)
     {
         var length = (int)job.Envelope.Length;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
@@ -124,7 +124,7 @@ public static class SmtpTransaction
         return await connection.ReadReplyAsync(timeouts.Command, cancellationToken);
     }
 
-    private static async Task<SmtpReply> SendDataAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool,
+    private static async Task<SmtpReply> SendDataAsync(SmtpClientConnection connection, DeliveryJob job, IMessageStore spool,
         SmtpReply? data, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
         var envelope = job.Envelope;
@@ -144,7 +144,7 @@ public static class SmtpTransaction
         return await connection.ReadReplyAsync(timeouts.Data, cancellationToken);
     }
 
-    private static async Task<SmtpReply> SendBdatAsync(SmtpClientConnection connection, DeliveryJob job, MessageSpool spool,
+    private static async Task<SmtpReply> SendBdatAsync(SmtpClientConnection connection, DeliveryJob job, IMessageStore spool,
         bool pipelined, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
         var envelope = job.Envelope;

@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace TransportGuard.Smtp.Protocol;
 
-public enum LineStatus
+internal enum LineStatus
 {
     /// <summary>A whole line ending in CRLF was taken from the buffer.</summary>
     Complete,
@@ -18,7 +18,7 @@ public enum LineStatus
 /// Takes command lines off a pipe buffer, refusing to look further than the line limit (RFC 5321 4.5.3.1.4)
 /// so that a client can never make us buffer an unbounded line.
 /// </summary>
-public static class CommandLineReader
+internal static class CommandLineReader
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';

@@ -6,7 +6,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// The ESMTP parameters of a MAIL or RCPT command (RFC 5321 4.1.2 esmtp-param), in the order given.
 /// Keywords compare case-insensitively and are kept upper-case.
 /// </summary>
-public sealed class EsmtpParameters : IEquatable<EsmtpParameters>
+internal sealed class EsmtpParameters : IEquatable<EsmtpParameters>
 {
     public static readonly EsmtpParameters None = new([]);
 

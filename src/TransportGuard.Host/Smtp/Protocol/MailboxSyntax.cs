@@ -4,7 +4,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// RFC 5321 4.1.2 path syntax (Mailbox, Local-part, Domain, address-literal), widened by RFC 6531 3.3 to
 /// UTF-8 in local parts and domains. Length limits per RFC 5321 4.5.3.1.
 /// </summary>
-public static class MailboxSyntax
+internal static class MailboxSyntax
 {
     public const int MaxLocalPartLength = 64;
     public const int MaxDomainLength = 255;

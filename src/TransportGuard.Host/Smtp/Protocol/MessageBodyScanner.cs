@@ -3,7 +3,7 @@ using System.Buffers;
 namespace TransportGuard.Smtp.Protocol;
 
 [Flags]
-public enum BodyViolation
+internal enum BodyViolation
 {
     None = 0,
     /// <summary>A LF without CR before it, or a CR without LF after it (RFC 5321 2.3.8; the SMTP smuggling vector).</summary>
@@ -19,7 +19,7 @@ public enum BodyViolation
 /// Keeps a few bytes of state; never buffers a line. With <c>binary: true</c> (BDAT of a BODY=BINARYMIME message,
 /// RFC 3030 3) content is copied as it is: line endings and lengths mean nothing there.
 /// </summary>
-public sealed class MessageBodyScanner(bool dotStuffed, int maxLineLength, bool binary = false)
+internal sealed class MessageBodyScanner(bool dotStuffed, int maxLineLength, bool binary = false)
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';

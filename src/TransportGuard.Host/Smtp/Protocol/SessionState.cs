@@ -1,7 +1,7 @@
 namespace TransportGuard.Smtp.Protocol;
 
 /// <summary>Where a session stands in the RFC 5321 command sequence (section 4.1.4).</summary>
-public enum SessionState
+internal enum SessionState
 {
     /// <summary>Connected, no HELO/EHLO yet (also right after STARTTLS, RFC 3207 4.2).</summary>
     Connected,
@@ -16,7 +16,7 @@ public enum SessionState
 }
 
 /// <summary>What the table says about a verb in a state: allowed (and where success leads), or the refusal.</summary>
-public readonly record struct Transition(bool Allowed, SessionState Next, SmtpReply? Refusal)
+internal readonly record struct Transition(bool Allowed, SessionState Next, SmtpReply? Refusal)
 {
     public static Transition To(SessionState next) => new(true, next, null);
     public static Transition Refuse(SmtpReply reply) => new(false, default, reply);

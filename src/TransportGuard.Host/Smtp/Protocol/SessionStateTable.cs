@@ -5,7 +5,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// RFC 3030 for BDAT, RFC 3207 for STARTTLS). Handlers may still refuse an allowed command on its arguments
 /// (a relay denial leaves the state as it was); they never allow what the table refuses.
 /// </summary>
-public static class SessionStateTable
+internal static class SessionStateTable
 {
     private static readonly Transition[,] Table = Build();
 

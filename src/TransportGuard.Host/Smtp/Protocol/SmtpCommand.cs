@@ -1,79 +1,79 @@
 namespace TransportGuard.Smtp.Protocol;
 
 /// <summary>The verbs the session state table knows. <see cref="Extension"/> covers verbs added by extensions (XSHADOW ...).</summary>
-public enum SmtpVerb { Ehlo, Helo, Mail, Rcpt, Data, Bdat, Rset, Noop, Quit, Vrfy, Help, StartTls, Extension }
+internal enum SmtpVerb { Ehlo, Helo, Mail, Rcpt, Data, Bdat, Rset, Noop, Quit, Vrfy, Help, StartTls, Extension }
 
 /// <summary>A parsed command line. One record per verb (RFC 5321 4.1.1, RFC 3030, RFC 3207).</summary>
-public abstract record SmtpCommand(SmtpVerb Verb)
+internal abstract record SmtpCommand(SmtpVerb Verb)
 {
     /// <summary>The command in wire form, without CRLF; parsing it again yields an equal command.</summary>
     public abstract string ToWire();
 }
 
-public sealed record EhloCommand(string Domain) : SmtpCommand(SmtpVerb.Ehlo)
+internal sealed record EhloCommand(string Domain) : SmtpCommand(SmtpVerb.Ehlo)
 {
     public override string ToWire() => $"EHLO {Domain}";
 }
 
-public sealed record HeloCommand(string Domain) : SmtpCommand(SmtpVerb.Helo)
+internal sealed record HeloCommand(string Domain) : SmtpCommand(SmtpVerb.Helo)
 {
     public override string ToWire() => $"HELO {Domain}";
 }
 
 /// <summary>MAIL FROM. <see cref="ReversePath"/> is empty for the null path &lt;&gt; used by bounces.</summary>
-public sealed record MailCommand(string ReversePath, EsmtpParameters Parameters) : SmtpCommand(SmtpVerb.Mail)
+internal sealed record MailCommand(string ReversePath, EsmtpParameters Parameters) : SmtpCommand(SmtpVerb.Mail)
 {
     public override string ToWire() => $"MAIL FROM:<{ReversePath}>{Parameters.ToWire()}";
 }
 
-public sealed record RcptCommand(string ForwardPath, EsmtpParameters Parameters) : SmtpCommand(SmtpVerb.Rcpt)
+internal sealed record RcptCommand(string ForwardPath, EsmtpParameters Parameters) : SmtpCommand(SmtpVerb.Rcpt)
 {
     public override string ToWire() => $"RCPT TO:<{ForwardPath}>{Parameters.ToWire()}";
 }
 
-public sealed record DataCommand() : SmtpCommand(SmtpVerb.Data)
+internal sealed record DataCommand() : SmtpCommand(SmtpVerb.Data)
 {
     public override string ToWire() => "DATA";
 }
 
 /// <summary>RFC 3030 BDAT: exactly <see cref="Size"/> octets follow the command line, no dot-stuffing.</summary>
-public sealed record BdatCommand(long Size, bool Last) : SmtpCommand(SmtpVerb.Bdat)
+internal sealed record BdatCommand(long Size, bool Last) : SmtpCommand(SmtpVerb.Bdat)
 {
     public override string ToWire() => Last ? $"BDAT {Size} LAST" : $"BDAT {Size}";
 }
 
-public sealed record RsetCommand() : SmtpCommand(SmtpVerb.Rset)
+internal sealed record RsetCommand() : SmtpCommand(SmtpVerb.Rset)
 {
     public override string ToWire() => "RSET";
 }
 
-public sealed record NoopCommand() : SmtpCommand(SmtpVerb.Noop)
+internal sealed record NoopCommand() : SmtpCommand(SmtpVerb.Noop)
 {
     public override string ToWire() => "NOOP";
 }
 
-public sealed record QuitCommand() : SmtpCommand(SmtpVerb.Quit)
+internal sealed record QuitCommand() : SmtpCommand(SmtpVerb.Quit)
 {
     public override string ToWire() => "QUIT";
 }
 
-public sealed record VrfyCommand(string Argument) : SmtpCommand(SmtpVerb.Vrfy)
+internal sealed record VrfyCommand(string Argument) : SmtpCommand(SmtpVerb.Vrfy)
 {
     public override string ToWire() => $"VRFY {Argument}";
 }
 
-public sealed record HelpCommand(string Topic) : SmtpCommand(SmtpVerb.Help)
+internal sealed record HelpCommand(string Topic) : SmtpCommand(SmtpVerb.Help)
 {
     public override string ToWire() => Topic.Length == 0 ? "HELP" : $"HELP {Topic}";
 }
 
-public sealed record StartTlsCommand() : SmtpCommand(SmtpVerb.StartTls)
+internal sealed record StartTlsCommand() : SmtpCommand(SmtpVerb.StartTls)
 {
     public override string ToWire() => "STARTTLS";
 }
 
 /// <summary>A verb the core engine does not know; an <c>ISmtpVerbExtension</c> may claim it, otherwise 500 5.5.1.</summary>
-public sealed record ExtensionCommand(string Name, string Arguments) : SmtpCommand(SmtpVerb.Extension)
+internal sealed record ExtensionCommand(string Name, string Arguments) : SmtpCommand(SmtpVerb.Extension)
 {
     public override string ToWire() => Arguments.Length == 0 ? Name : $"{Name} {Arguments}";
 }

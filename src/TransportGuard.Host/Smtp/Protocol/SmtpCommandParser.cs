@@ -8,7 +8,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// Parses one command line (without its CRLF) into an <see cref="SmtpCommand"/>. Synchronous, no I/O; the caller
 /// has already bounded the line length, so copying a multi-segment line to the stack is safe.
 /// </summary>
-public static class SmtpCommandParser
+internal static class SmtpCommandParser
 {
     private const int MaxStackLine = 4096;
 

@@ -4,7 +4,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// The fixed replies of the engine, with the enhanced codes of RFC 3463 and the texts Postfix operators know.
 /// Replies that carry values (queue id, host name, sizes) are built where they are used.
 /// </summary>
-public static class SmtpReplies
+internal static class SmtpReplies
 {
     public static readonly SmtpReply Ok = new(250, "2.0.0", "Ok");
     public static readonly SmtpReply SenderOk = new(250, "2.1.0", "Ok");

@@ -6,7 +6,7 @@ namespace TransportGuard.Smtp.Protocol;
 /// One SMTP reply: a three-digit code, an RFC 3463 enhanced status code (omitted on the greeting and
 /// EHLO lines, RFC 2034 section 3) and one or more text lines.
 /// </summary>
-public sealed record SmtpReply(int Code, string? Enhanced, IReadOnlyList<string> Lines)
+internal sealed record SmtpReply(int Code, string? Enhanced, IReadOnlyList<string> Lines)
 {
     public SmtpReply(int code, string? enhanced, string text) : this(code, enhanced, [text]) { }
 

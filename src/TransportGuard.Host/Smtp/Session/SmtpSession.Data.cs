@@ -3,7 +3,7 @@ using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Smtp.Session;
 
-public sealed partial class SmtpSession
+internal sealed partial class SmtpSession
 {
     private async ValueTask DataAsync()
     {
@@ -70,7 +70,7 @@ public sealed partial class SmtpSession
         {
             var now = _services.Time.GetUtcNow();
             var envelope = new MessageEnvelope(transaction.ReversePath, transaction.Recipients, transaction.Parameters,
-                ClientIp, _heloName, _connection.IsSecure, now, ShadowHolderOf(transaction), ShadowCopyOf(transaction, now));
+                ClientIp, _heloName, _connection.IsSecure, now, SessionItems());
             transaction.Writer = await _services.Sink.OpenAsync(envelope, CancellationToken.None);
             var received = ReceivedHeader.Build(_heloName, ClientIp, HostName, _esmtp, _connection.IsSecure,
                 transaction.SmtpUtf8, transaction.Writer.QueueId, transaction.Recipients, envelope.ReceivedAt);

@@ -4,7 +4,7 @@ using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Smtp.Session;
 
-public sealed partial class SmtpSession
+internal sealed partial class SmtpSession
 {
     /// <summary>The MAIL parameters we implement; any other is refused with 555 5.5.4 (RFC 5321 4.1.1.11).</summary>
     private static readonly HashSet<string> KnownMailParameters = new(StringComparer.OrdinalIgnoreCase) { "SIZE", "BODY", "SMTPUTF8" };

@@ -2,9 +2,12 @@ using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Smtp.Session;
 
-public sealed partial class SmtpSession
+internal sealed partial class SmtpSession
 {
     private readonly Dictionary<string, string> _items = new(StringComparer.Ordinal);
+
+    /// <summary>What extension verbs established in this session, as it stands for the message being received.</summary>
+    private IReadOnlyDictionary<string, string> SessionItems() => _items.Count == 0 ? MessageEnvelope.NoItems : new Dictionary<string, string>(_items, StringComparer.Ordinal);
 
     private SmtpSessionInfo Info => new(Id, _connection.RemoteEndPoint, _heloName, _connection.IsSecure, _items);
 

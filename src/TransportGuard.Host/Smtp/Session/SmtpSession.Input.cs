@@ -5,7 +5,7 @@ using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Smtp.Session;
 
-public sealed partial class SmtpSession
+internal sealed partial class SmtpSession
 {
     private readonly record struct CommandInput(SmtpCommand? Command, SmtpReply? Error, bool EndOfStream)
     {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace TransportGuard.Smtp.Session;
 
 /// <summary>One line per connection and per transaction, with stable event ids (STYLE.md: [LoggerMessage]).</summary>
-public sealed partial class SmtpSession
+internal sealed partial class SmtpSession
 {
     [LoggerMessage(1000, LogLevel.Information, "Session {SessionId} connected from {Remote} to {Local}")]
     private partial void LogConnected(string sessionId, IPEndPoint remote, IPEndPoint local);

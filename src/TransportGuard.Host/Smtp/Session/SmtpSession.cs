@@ -10,7 +10,7 @@ namespace TransportGuard.Smtp.Session;
 /// runs the verb and writes replies. Replies are buffered and flushed only when the client has nothing more
 /// pipelined for us (RFC 2920 3), so a pipelined MAIL/RCPT.../DATA group is answered in one write.
 /// </summary>
-public sealed partial class SmtpSession : IAsyncDisposable
+internal sealed partial class SmtpSession : IAsyncDisposable
 {
     private static long s_counter;
 
@@ -207,7 +207,7 @@ public sealed partial class SmtpSession : IAsyncDisposable
 }
 
 /// <summary>A read waited longer than the limit for its phase (RFC 5321 4.5.3.2).</summary>
-public sealed class SessionTimeoutException : Exception
+internal sealed class SessionTimeoutException : Exception
 {
     public SessionTimeoutException() : base("SMTP session read timed out") { }
     public SessionTimeoutException(string message) : base(message) { }

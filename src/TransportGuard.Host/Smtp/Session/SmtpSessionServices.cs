@@ -5,7 +5,7 @@ using TransportGuard.Telemetry;
 namespace TransportGuard.Smtp.Session;
 
 /// <summary>What every session shares: options, policy, the sink, the certificate, the clock and the logger.</summary>
-public sealed class SmtpSessionServices(
+internal sealed class SmtpSessionServices(
     IOptions<SmtpServerOptions> server,
     IOptions<SmtpLimits> limits,
     RelayPolicy relay,

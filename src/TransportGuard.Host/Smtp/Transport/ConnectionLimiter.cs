@@ -5,7 +5,7 @@ using TransportGuard.Smtp.Protocol;
 namespace TransportGuard.Smtp.Transport;
 
 /// <summary>Bounds concurrent sessions in total and per client address (Postfix smtpd_client_connection_count_limit).</summary>
-public sealed class ConnectionLimiter(IOptions<SmtpLimits> limits)
+internal sealed class ConnectionLimiter(IOptions<SmtpLimits> limits)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<IPAddress, int> _perClient = [];

@@ -8,7 +8,7 @@ namespace TransportGuard.Smtp.Transport;
 /// What the protocol sees of a connection: a duplex pipe plus the means to turn on TLS. The session never
 /// touches a socket, so it runs the same over TCP and over an in-memory pipe in tests.
 /// </summary>
-public interface ISmtpConnection : IAsyncDisposable
+internal interface ISmtpConnection : IAsyncDisposable
 {
     PipeReader Input { get; }
     PipeWriter Output { get; }

@@ -14,7 +14,7 @@ namespace TransportGuard.Smtp.Transport;
 /// <see cref="StartAsync"/>, so a port in use stops the gateway at start and <see cref="EndPoints"/> (with the
 /// real port when 0 was asked for) is known once the host has started.
 /// </summary>
-public sealed partial class SmtpListener(
+internal sealed partial class SmtpListener(
     SmtpSessionServices services,
     ConnectionLimiter limiter,
     DrainState drain,

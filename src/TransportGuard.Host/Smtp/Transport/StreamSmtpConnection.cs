@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace TransportGuard.Smtp.Transport;
 
 /// <summary>A connection over a stream (a socket's NetworkStream, later wrapped in an SslStream).</summary>
-public sealed class StreamSmtpConnection : ISmtpConnection
+internal sealed class StreamSmtpConnection : ISmtpConnection
 {
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(leaveOpen: true);

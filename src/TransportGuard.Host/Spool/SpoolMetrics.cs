@@ -1,10 +1,10 @@
 using Prometheus;
-using TransportGuard.Spool;
+using TransportGuard.Telemetry;
 
-namespace TransportGuard.Telemetry;
+namespace TransportGuard.Spool;
 
 /// <summary>The spool: commit latency and failures, what it holds, and the disk it lives on.</summary>
-public sealed class SpoolMetrics
+internal sealed class SpoolMetrics
 {
     private readonly Histogram _commit;
     private readonly Counter _failures;

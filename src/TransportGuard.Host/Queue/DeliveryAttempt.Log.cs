@@ -2,18 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace TransportGuard.Queue;
 
-public sealed partial class QueueManager
+internal sealed partial class DeliveryAttempt
 {
-    [LoggerMessage(4000, LogLevel.Information, "Queue resumed with {Messages} message(s) from the spool")]
-    private partial void LogResumed(int messages);
-
-    [LoggerMessage(4008, LogLevel.Information, "{QueueId}: delivered; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
-    private partial void LogKept(string queueId, string holder, string primary);
-
-    [LoggerMessage(4007, LogLevel.Warning, "Deliveries are suspended (Queue:Suspended): mail is queued, not delivered")]
-    private partial void LogSuspended();
-
-    /// <summary>One event per delivery attempt and outcome, in Postfix's words (DESIGN.md section 6, Logs).</summary>
+    /// <summary>One event per delivery attempt and outcome, in Postfix's words (docs/operations.md, Logs).</summary>
     [LoggerMessage(4001, LogLevel.Information, "{QueueId}: to={Recipients} relay={Relay} status={Status} dsn={Dsn} ({Diagnostic}) delay={DelaySeconds:0.###}s")]
     private partial void LogDelivery(string queueId, string recipients, string relay, string status, string dsn, string diagnostic, double delaySeconds);
 
@@ -25,9 +16,6 @@ public sealed partial class QueueManager
 
     [LoggerMessage(4004, LogLevel.Information, "{QueueId}: {Recipients} failed recipient(s), no notification for a null sender")]
     private partial void LogNoBounceForNullSender(string queueId, int recipients);
-
-    [LoggerMessage(4005, LogLevel.Error, "{QueueId}: delivery attempt failed; it will be retried")]
-    private partial void LogAttemptFailed(Exception exception, string queueId);
 
     [LoggerMessage(4006, LogLevel.Error, "{QueueId}: delivery to {Destination} failed unexpectedly; deferred")]
     private partial void LogJobFailed(Exception exception, string queueId, string destination);

@@ -5,38 +5,20 @@ using Microsoft.AspNetCore.Routing;
 namespace TransportGuard.Admin;
 
 /// <summary>
-/// Shadow queues per peer, drain, and Safety Net resubmission (DESIGN.md sections 3-4). The Safety Net is the next
-/// wave: until it runs, a resubmit request is validated and matches nothing, with a note saying why, so scripts and
-/// the CLI can be written against the final shape now.
+/// Safety Net resubmission (docs/architecture.md, Safety Net). The Safety Net is the next wave: until it runs, a
+/// resubmit request is validated and matches nothing, with a note saying why, so scripts and the CLI can be written
+/// against the final shape now.
 /// </summary>
-public static class RedundancyApi
+internal static class ResubmitApi
 {
-    public sealed record ShadowQueue(string Peer, int Messages);
-
     /// <summary>After Exchange's Add-ResubmitRequest: a time window and a destination or sender/recipient/Message-ID filter.</summary>
     public sealed record ResubmitRequest(DateTimeOffset? Start, DateTimeOffset? End, string? Destination, string? Sender,
         string? Recipient, string? MessageId, string? ResubmitTo, bool DryRun);
 
     public sealed record ResubmitResult(DateTimeOffset Start, DateTimeOffset End, int Matched, int Resubmitted, bool DryRun, string Note);
 
-    public static void MapRedundancyApi(this RouteGroupBuilder api)
+    public static void MapResubmitApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/shadow", (Shadow.PeerDirectory peers, Shadow.ShadowStore store) =>
-            Results.Ok(peers.Peers.Select(p => new ShadowQueue(p.Id, store.Count(p.Id))).ToArray()));
-
-        // Take this node out for maintenance: hand its queue to a peer, then it can be stopped empty.
-        api.MapPost("/drain", async (Shadow.NodeDrain drain, string? to, CancellationToken cancellationToken) =>
-        {
-            try
-            {
-                return Results.Ok(await drain.DrainAsync(to, cancellationToken));
-            }
-            catch (InvalidOperationException ex)
-            {
-                return Results.BadRequest(new { error = ex.Message });
-            }
-        });
-
         api.MapPost("/safetynet/resubmit", (ResubmitRequest request) =>
         {
             if (request.Start is not { } start || request.End is not { } end)

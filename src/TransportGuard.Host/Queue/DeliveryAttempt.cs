@@ -1,68 +1,85 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Routing;
 using TransportGuard.Spool;
 
 namespace TransportGuard.Queue;
 
-public sealed partial class QueueManager
+/// <summary>
+/// One delivery attempt and what follows it (docs/architecture.md, the walk of a message): every recipient still
+/// pending, split into one job per route and destination, all jobs run at once (each within its destination's
+/// limit); then the outcomes are recorded, failures reported, and the message finished, kept (a keeper asks) or
+/// left for its next attempt.
+/// </summary>
+internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
+    IEnumerable<IMessageKeeper> keepers, IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time,
+    ILogger<DeliveryAttempt> logger) : IDisposable
 {
-    /// <summary>
-    /// One delivery attempt: every recipient still pending, split into one job per route and destination, all jobs
-    /// run at once (each within its destination's limit); then the outcomes are recorded, failures reported and
-    /// the message finished or deferred.
-    /// </summary>
-    private async Task AttemptAsync(SpooledMessage message, CancellationToken stoppingToken)
+    private readonly QueueOptions _options = options.Value;
+    private readonly IReadOnlyList<IMessageKeeper> _keepers = [.. keepers];
+    private readonly DestinationScheduler _destinations = new(options.Value.MaxConcurrentDeliveries, options.Value.MaxConcurrencyPerDestination);
+    private readonly ConcurrentDictionary<string, string> _lastError = new(StringComparer.Ordinal);
+
+    /// <summary>Runs the attempt; returns the progress to schedule the message by, or null when it is finished or kept.</summary>
+    /// <param name="mayComplete">Asked by each job just before its point of no return.</param>
+    public async Task<MessageProgress?> RunAsync(SpooledMessage message, Func<bool> mayComplete, CancellationToken stoppingToken)
     {
         var envelope = message.Envelope;
-        var progress = Spool.Index.Progress(envelope.QueueId);
-        var now = _time.GetUtcNow();
+        var progress = store.Progress(envelope.QueueId);
+        var now = time.GetUtcNow();
         var pending = envelope.Recipients.Where(r => !progress.IsDone(r.Address)).ToList();
         if (pending.Count > 0 && now >= ExpiresAt(envelope))
         {
             // RFC 5321 4.5.4.1: give up after the queue lifetime and return the message (RFC 3463 4.4.7).
             var expired = pending.Select(r => new RecipientOutcome(r.Address, RecipientStatus.Failed, "4.4.7",
-                $"delivery time expired after {_options.MaxQueueLifetime.TotalDays:0.#} days{LastError(envelope.QueueId)}", null, now));
+                $"delivery time expired after {_options.MaxQueueLifetime.TotalDays:0.#} days{LastErrorSuffix(envelope.QueueId)}", null, now));
             LogExpired(envelope.QueueId, pending.Count);
-            progress = await Spool.RecordProgressAsync(envelope.QueueId, p => p.WithOutcomes(expired), "expired");
+            progress = await store.RecordProgressAsync(envelope.QueueId, p => p.WithOutcomes(expired), "expired");
         }
         else if (pending.Count > 0)
         {
             var jobs = pending.GroupBy(r => Target(r.Address))
-                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], () => Spool.Index.TryGet(envelope.QueueId, out _) && !LeaseLapsed(envelope)));
+                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], mayComplete));
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
             if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
             {
-                await DeliveredAsync(envelope, progress, results);
-                return;
+                await DeliveredAsync(message, progress, results);
+                return null;
             }
             progress = await RecordAsync(envelope, results);
         }
-        if (progress is not null)
-            await SettleAsync(message, progress);
+        return progress is null ? null : await SettleAsync(message, progress);
     }
+
+    /// <summary>What an operator and the expiry report saw last for a deferred message.</summary>
+    public string? LastError(string queueId) => _lastError.GetValueOrDefault(queueId);
+
+    public void Dispose() => _destinations.Dispose();
 
     private (Route Route, string Destination) Target(string recipient)
     {
-        var route = _routes.Resolve(recipient);
+        var route = routes.Resolve(recipient);
         // Concurrency and connection reuse are per destination: per smart-host list or Maildir, per domain for MX.
         return (route, route is MxRoute ? RouteTable.Domain(recipient) : route.Spec);
     }
 
     private async Task<IReadOnlyList<RecipientResult>> RunJobAsync(DeliveryJob job, CancellationToken stoppingToken)
     {
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         IReadOnlyList<RecipientResult> results;
         try
         {
-            results = await _scheduler.RunAsync(job.Destination, () => _agents.For(job.Route).DeliverAsync(job, stoppingToken), stoppingToken);
+            results = await _destinations.RunAsync(job.Destination, () => agents.For(job.Route).DeliverAsync(job, stoppingToken), stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
         }
-        var elapsed = _time.GetElapsedTime(started);
-        _metrics.Delivered(results, elapsed);
+        var elapsed = time.GetElapsedTime(started);
+        metrics.Delivered(results, elapsed);
         var delay = elapsed.TotalSeconds;
         foreach (var group in results.GroupBy(r => (r.Outcome, r.Diagnostic, r.RemoteMta)))
             LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), group.Key.RemoteMta ?? job.Route.Spec,
@@ -73,7 +90,7 @@ public sealed partial class QueueManager
     /// <summary>Writes this attempt's outcomes, and the next attempt's time if anything was deferred, durably.</summary>
     private async Task<MessageProgress?> RecordAsync(SpooledEnvelope envelope, List<RecipientResult> results)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var final = results.Where(r => r.Outcome != DeliveryOutcome.Deferred)
             .Select(r => new RecipientOutcome(r.Recipient, r.Outcome == DeliveryOutcome.Delivered ? RecipientStatus.Delivered : RecipientStatus.Failed,
                 r.Status, r.Diagnostic, r.RemoteMta, now))
@@ -81,7 +98,7 @@ public sealed partial class QueueManager
         var deferred = results.Where(r => r.Outcome == DeliveryOutcome.Deferred).ToList();
         if (deferred.Count > 0)
             _lastError[envelope.QueueId] = deferred[0].Diagnostic;
-        return await Spool.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0
+        return await store.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0
             ? p.WithOutcomes(final) with { NextAttemptAt = null }
             : p.WithOutcomes(final) with
             {
@@ -92,7 +109,7 @@ public sealed partial class QueueManager
 
     private DateTimeOffset ExpiresAt(SpooledEnvelope envelope) => envelope.ReceivedAt + _options.MaxQueueLifetime;
 
-    private string LastError(string queueId) => _lastError.TryGetValue(queueId, out var error) ? $"; last error: {error}" : "";
+    private string LastErrorSuffix(string queueId) => LastError(queueId) is { } error ? $"; last error: {error}" : "";
 
     private static string Describe(DeliveryOutcome outcome) => outcome switch
     {

@@ -3,87 +3,62 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TransportGuard.Delivery;
-using TransportGuard.Delivery.Routing;
-using TransportGuard.Shadow;
 using TransportGuard.Spool;
-using TransportGuard.Telemetry;
 
 namespace TransportGuard.Queue;
 
 /// <summary>
-/// The queue manager (DESIGN.md section 1, Queue/): schedules every spooled message for delivery, keeps deferred
-/// ones until their retry time, applies outcomes, returns failures to the sender and finishes what is done. Its
-/// state is the spool's: each decision is written to the log before it is acted on, so after a crash the rebuilt
-/// index says exactly where every message stood. All timing is on the injected clock.
+/// The schedule stage (docs/architecture.md): every spooled message the store announces or recovers is ready,
+/// deferred until its retry time, held, or parked by a gate; the dispatcher starts one attempt per ready message
+/// within the active limit. Decisions are the store's records, so after a crash the rebuilt index says where every
+/// message stood. All timing is on the injected clock.
 /// </summary>
-public sealed partial class QueueManager : BackgroundService
+internal sealed partial class QueueScheduler : BackgroundService
 {
-    private readonly SpoolService _spool;
-    private readonly RouteTable _routes;
-    private readonly DeliveryAgents _agents;
-    private readonly BounceWriter _bounces;
+    private readonly IMessageStore _store;
+    private readonly DeliveryAttempt _attempt;
+    private readonly IReadOnlyList<IDeliveryGate> _gates;
+    private readonly IReadOnlyList<IRecoveryHook> _recovery;
     private readonly QueueOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILogger<QueueManager> _logger;
-    private readonly DestinationScheduler _scheduler;
+    private readonly ILogger<QueueScheduler> _logger;
     private readonly SemaphoreSlim _activeSlots;
     private readonly Channel<string> _ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly PriorityQueue<string, DateTimeOffset> _deferred = new();
     private readonly Lock _deferredLock = new();
     private readonly ConcurrentDictionary<string, Task> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _lastError = new(StringComparer.Ordinal);
+    private readonly Lock _dispatchLock = new();
+    private volatile bool _paused;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private readonly DeliveryMetrics _metrics;
-    private readonly ShadowStore _shadows;
-    private readonly DiscardNotices _notices;
-    private readonly PeerDirectory _peers;
-    private readonly QueueIdGenerator _ids;
-    private readonly HolderLeases _leases;
-
-    /// <summary>Recovered messages whose shadow holder may have taken them over: held back until it says which
-    /// (takeover fencing, DESIGN.md section 3).</summary>
-    private readonly ConcurrentDictionary<string, string> _fenced = new(StringComparer.Ordinal);
-
-    public QueueManager(SpoolService spool, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
-        IOptions<QueueOptions> options, DeliveryMetrics metrics, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers,
-        QueueIdGenerator ids, HolderLeases leases, TimeProvider time, ILogger<QueueManager> logger)
+    public QueueScheduler(IMessageStore store, DeliveryAttempt attempt, IEnumerable<IDeliveryGate> gates, IEnumerable<IRecoveryHook> recovery,
+        IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time, ILogger<QueueScheduler> logger)
     {
-        _ids = ids;
-        _leases = leases;
-        _shadows = shadows;
-        _notices = notices;
-        _peers = peers;
-        _metrics = metrics;
-        metrics.Observe(this);
-        _spool = spool;
-        _routes = routes;
-        _agents = agents;
-        _bounces = bounces;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-        _scheduler = new DestinationScheduler(_options.MaxConcurrentDeliveries, _options.MaxConcurrencyPerDestination);
+        (_store, _attempt, _options, _time, _logger) = (store, attempt, options.Value, time, logger);
+        _gates = [.. gates];
+        _recovery = [.. recovery];
+        foreach (var gate in _gates)
+            gate.Reopened += Schedule;
         _activeSlots = new SemaphoreSlim(_options.MaxActiveMessages);
+        metrics.Observe(CountByState);
     }
-
-    private MessageSpool Spool => _spool.Spool;
 
     /// <summary>Messages being attempted right now.</summary>
     public int ActiveCount => _active.Count;
 
+    public bool IsActive(string queueId) => _active.ContainsKey(queueId);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Spool.Committed += OnCommitted;
+        _store.Committed += OnCommitted;
         try
         {
+            foreach (var hook in _recovery)
+                await hook.RecoverAsync(stoppingToken);
             var resumed = 0;
-            var takenOver = TakenOverAtRecovery();
-            foreach (var message in Spool.Index.Messages.ToList())
+            foreach (var message in _store.Messages.ToList())
             {
-                await RecoveredAsync(message, Spool.Index.Progress(message.Envelope.QueueId), takenOver);
-                Schedule(message.Envelope.QueueId, Spool.Index.Progress(message.Envelope.QueueId));
+                Schedule(message.Envelope.QueueId);
                 resumed++;
             }
             LogResumed(resumed);
@@ -99,7 +74,7 @@ public sealed partial class QueueManager : BackgroundService
         }
         finally
         {
-            Spool.Committed -= OnCommitted;
+            _store.Committed -= OnCommitted;
             // Attempts see the same token; wait for them so none outlives the spool they write to.
             await Task.WhenAll(_active.Values);
         }
@@ -108,27 +83,30 @@ public sealed partial class QueueManager : BackgroundService
     public override void Dispose()
     {
         base.Dispose();
-        _scheduler.Dispose();
         _activeSlots.Dispose();
     }
 
-    private void OnCommitted(SpooledMessage message)
-    {
-        if (message.Envelope.ShadowOf is { } shadow)
-            _shadows.Add(shadow, message.Envelope.QueueId); // a copy a primary sent us: held, not delivered
-        else
-            _ready.Writer.TryWrite(message.Envelope.QueueId);
-    }
+    // New mail goes straight to the dispatcher, which leaves alone what is not ours to deliver (a shadow copy).
+    private void OnCommitted(SpooledMessage message) => _ready.Writer.TryWrite(message.Envelope.QueueId);
 
     /// <summary>Puts a message where its progress says it belongs: held (nowhere), deferred, or ready.</summary>
-    private void Schedule(string queueId, MessageProgress progress)
+    public void Schedule(string queueId) => Schedule(queueId, _store.Progress(queueId));
+
+    public void Schedule(string queueId, MessageProgress progress)
     {
-        if (progress.Held || _fenced.ContainsKey(queueId) || !Spool.Index.TryGet(queueId, out var message) || !progress.Deliverable(message.Envelope))
+        if (progress.Held || !_store.TryGet(queueId, out var message) || !progress.Deliverable(message.Envelope))
             return;
         if (progress.NextAttemptAt is { } at && at > _time.GetUtcNow())
             Defer(queueId, at);
         else
             _ready.Writer.TryWrite(queueId);
+    }
+
+    /// <summary>No new delivery attempts (a drain hands the queue to a peer instead); running ones finish.</summary>
+    public void Pause()
+    {
+        lock (_dispatchLock)
+            _paused = true;
     }
 
     /// <summary>Keeps a message until <paramref name="at"/>, waking the timer in case that is earlier than it sleeps.</summary>
@@ -190,21 +168,22 @@ public sealed partial class QueueManager : BackgroundService
         }
     }
 
-    /// <summary>Starts an attempt for each ready message that is still due, not held and not already running.</summary>
+    /// <summary>Starts an attempt for each ready message that is still due, not held, not already running, and
+    /// that every gate lets start.</summary>
     private async Task DispatchAsync(CancellationToken stoppingToken)
     {
         await foreach (var queueId in _ready.Reader.ReadAllAsync(stoppingToken))
         {
-            if (_paused || !Spool.Index.TryGet(queueId, out var message))
+            if (_paused || !_store.TryGet(queueId, out var message))
                 continue;
-            var progress = Spool.Index.Progress(queueId);
+            var progress = _store.Progress(queueId);
             if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId)
-                || _fenced.ContainsKey(queueId) || !progress.Deliverable(message.Envelope) || LeaseExpired(message.Envelope))
+                || !progress.Deliverable(message.Envelope) || !_gates.All(g => g.MayStart(message)))
                 continue;
             await _activeSlots.WaitAsync(stoppingToken);
             var attempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             bool started;
-            lock (_dispatchLock) // a pause takes this lock: once PauseDispatch returns, no attempt starts
+            lock (_dispatchLock) // a pause takes this lock: once Pause returns, no attempt starts
                 started = !_paused && _active.TryAdd(queueId, attempt.Task);
             if (!started)
             {
@@ -220,7 +199,8 @@ public sealed partial class QueueManager : BackgroundService
         var queueId = message.Envelope.QueueId;
         try
         {
-            await AttemptAsync(message, stoppingToken);
+            if (await _attempt.RunAsync(message, () => MayComplete(message), stoppingToken) is { } next)
+                Schedule(queueId, next);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -240,4 +220,34 @@ public sealed partial class QueueManager : BackgroundService
             done.TrySetResult();
         }
     }
+
+    /// <summary>Still live (not finished meanwhile, e.g. taken over) and no gate objects.</summary>
+    private bool MayComplete(SpooledMessage message) =>
+        _store.TryGet(message.Envelope.QueueId, out _) && _gates.All(g => g.MayComplete(message));
+
+    /// <summary>How many messages are in each state, cheaply, for the metrics.</summary>
+    public IReadOnlyDictionary<QueueItemState, int> CountByState()
+    {
+        var now = _time.GetUtcNow();
+        var counts = Enum.GetValues<QueueItemState>().ToDictionary(s => s, _ => 0);
+        foreach (var message in _store.Unordered)
+            counts[StateOf(message, _store.Progress(message.Envelope.QueueId), now)]++;
+        return counts;
+    }
+
+    public QueueItemState StateOf(SpooledMessage message, MessageProgress progress, DateTimeOffset now) =>
+        _active.ContainsKey(message.Envelope.QueueId) ? QueueItemState.Active
+        : !progress.Deliverable(message.Envelope) ? QueueItemState.Shadow
+        : progress.Held ? QueueItemState.Held
+        : progress.NextAttemptAt > now ? QueueItemState.Deferred
+        : QueueItemState.Ready;
+
+    [LoggerMessage(4000, LogLevel.Information, "Queue resumed with {Messages} message(s) from the spool")]
+    private partial void LogResumed(int messages);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Deliveries are suspended (Queue:Suspended): mail is queued, not delivered")]
+    private partial void LogSuspended();
+
+    [LoggerMessage(4005, LogLevel.Error, "{QueueId}: delivery attempt failed; it will be retried")]
+    private partial void LogAttemptFailed(Exception exception, string queueId);
 }

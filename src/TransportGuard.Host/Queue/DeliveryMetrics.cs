@@ -1,11 +1,11 @@
 using Prometheus;
 using TransportGuard.Delivery;
-using TransportGuard.Queue;
+using TransportGuard.Telemetry;
 
-namespace TransportGuard.Telemetry;
+namespace TransportGuard.Queue;
 
 /// <summary>The queue and delivery: depth by state, outcomes per recipient, time per delivery, reports sent.</summary>
-public sealed class DeliveryMetrics
+internal sealed class DeliveryMetrics
 {
     private readonly Counter _attempts;
     private readonly Histogram _duration;
@@ -30,10 +30,10 @@ public sealed class DeliveryMetrics
         _queueBy = Enum.GetValues<QueueItemState>().ToDictionary(s => s, s => _queue.WithLabels(Label(s)));
     }
 
-    /// <summary>The queue manager registers itself once it runs, so depth is read at scrape time.</summary>
-    public void Observe(QueueManager queue) => _registry.BeforeCollect(() =>
+    /// <summary>Depth is read at scrape time from the queue's own count.</summary>
+    public void Observe(Func<IReadOnlyDictionary<QueueItemState, int>> countByState) => _registry.BeforeCollect(() =>
     {
-        foreach (var (state, count) in queue.CountByState())
+        foreach (var (state, count) in countByState())
             _queueBy[state].Set(count);
     });
 

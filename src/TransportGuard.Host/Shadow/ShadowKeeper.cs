@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using TransportGuard.Delivery;
+using TransportGuard.Queue;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// What shadow redundancy keeps once every recipient is delivered (docs/protocol.md): a message a peer shadows
+/// stays until that peer acknowledges our discard notice; one we handed to a primary that took it with XSHADOW
+/// stays as our shadow of it; a copy we took over stays until its old primary asks (fencing) or the auto-discard
+/// interval ends.
+/// </summary>
+internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, TimeProvider time,
+    ILogger<ShadowKeeper> logger) : IMessageKeeper
+{
+    public KeepRequest? Keep(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results)
+    {
+        var envelope = message.Envelope;
+        var holder = peers.HolderOf(envelope, progress);
+        var takenOver = envelope.TakenOverFrom is not null;
+        var primary = takenOver ? null : results.Select(r => r.Primary).FirstOrDefault(p => p is not null);
+        if (holder is null && primary is null && !takenOver)
+            return null;
+        var now = time.GetUtcNow();
+        return new KeepRequest(
+            p => p with { AwaitingDiscard = holder is not null || takenOver, Shadow = primary is null ? p.Shadow : primary with { Since = now } },
+            primary is not null ? $"delivered; shadowed for {primary.Primary}" : "delivered; kept until a peer's word",
+            recorded =>
+            {
+                if (holder is not null)
+                    notices.Add(holder, envelope.QueueId);
+                if (primary is not null)
+                    shadows.Add(recorded.Shadow!, envelope.QueueId);
+                LogKept(envelope.QueueId, holder ?? "-", primary?.Primary ?? "-");
+            });
+    }
+
+    [LoggerMessage(4008, LogLevel.Information, "{QueueId}: delivered; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
+    private partial void LogKept(string queueId, string holder, string primary);
+}

@@ -1,0 +1,50 @@
+using TransportGuard.Queue;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// Rebuilds shadow redundancy's state from the store when the queue starts, before anything is scheduled, and keeps
+/// the holder's index of shadows current as copies arrive: shadows (dropped when a copy shows they were taken over
+/// before a crash), discard notices owed, and recovered messages a holder may have taken over while we were down
+/// (fenced until it says).
+/// </summary>
+internal sealed class ShadowRecovery(IMessageStore store, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers, TakeoverFence fence) : IRecoveryHook
+{
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        // A copy a primary sends us is held, not delivered (the scheduler leaves it alone): index it as it commits.
+        store.Committed += message =>
+        {
+            if (message.Envelope.ShadowOf is { } shadow)
+                shadows.Add(shadow, message.Envelope.QueueId);
+        };
+        var takenOver = TakenOver();
+        foreach (var message in store.Messages.ToList())
+            await RecoveredAsync(message, store.Progress(message.Envelope.QueueId), takenOver);
+    }
+
+    /// <summary>Shadows already taken over (a copy names them): a crash between writing the copy and finishing the
+    /// shadow must not make a second copy.</summary>
+    private HashSet<ShadowRef> TakenOver() =>
+        store.Unordered.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().Select(s => s with { Since = default }).ToHashSet();
+
+    private async Task RecoveredAsync(SpooledMessage message, MessageProgress progress, HashSet<ShadowRef> takenOver)
+    {
+        var envelope = message.Envelope;
+        if ((envelope.ShadowOf ?? progress.Shadow) is { } shadow)
+        {
+            if (takenOver.Contains(shadow with { Since = default }))
+                await store.MarkFinishedAsync(envelope.QueueId, "taken over before the restart");
+            else
+                shadows.Add(shadow, envelope.QueueId);
+        }
+        if (peers.HolderOf(envelope, progress) is { } holder)
+        {
+            if (progress.AwaitingDiscard)
+                notices.Add(holder, envelope.QueueId);
+            else
+                fence.Fence(envelope.QueueId, holder); // the holder may have taken it over while we were down
+        }
+    }
+}
