@@ -29,6 +29,9 @@ internal static partial class GatewayHost
         ["--node-id"] = $"{ShadowOptions.Section}:{nameof(ShadowOptions.NodeId)}",
     };
 
+    /// <summary>Each short switch and the configuration key it sets; the command line documents them (GatewayCommand).</summary>
+    internal static IReadOnlyDictionary<string, string> Switches => SwitchMappings;
+
     /// <param name="configure">Last say over the services; tests use it to put the gateway on a virtual clock.</param>
     public static IHost Build(string[] args, Action<IServiceCollection>? configure = null)
     {
