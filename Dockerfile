@@ -3,7 +3,7 @@
 #   docker run -e TG_Http__AdminToken=$(openssl rand -hex 16) -p 127.0.0.1:2525:2525 -p 127.0.0.1:9525:9525 \
 #     -v tg-data:/var/lib/transportguard transportguard
 # (CMD binds HTTP beyond loopback, so the admin API needs its token.)
-# The switches in CMD are the stable ones (DESIGN.md section 6); deploy/ has the compose cluster and the manifests.
+# The switches in CMD are the stable ones (docs/operations.md); deploy/ has the compose cluster and the manifests.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -24,7 +24,7 @@ RUN groupadd --system --gid 10001 transportguard \
  && chown 10001:10001 /var/lib/transportguard
 WORKDIR /app
 COPY --from=build /app ./
-# The spool and the maildir live on a volume: they must outlive the container (DESIGN.md section 7).
+# The spool and the maildir live on a volume: they must outlive the container (docs/operations.md, Scale-out).
 # A fresh named volume copies this directory's owner, so uid 10001 can write to it.
 VOLUME /var/lib/transportguard
 # TG_Spool__DataDirectory keeps the spool on the volume when CMD is replaced by other switches. (The aspnet image's

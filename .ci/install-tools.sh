@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the interop tests drive: Postfix (smtp-source, smtp-sink), swaks, and Prometheus (prometheus,
 # promtool: scraping a live gateway and checking the shipped rules), from Debian's packages.
-# Non-interactive: Postfix's installer asks a question unless debconf is preseeded (../shared/notes/postfix-in-tests.md).
+# Non-interactive: Postfix's installer asks a question unless debconf is preseeded (docs/testing.md).
 set -euo pipefail
 
 need=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cost of shadow before ack (DESIGN.md section 3): accepted messages per second at an edge node whose peer takes
+# The cost of shadow before ack (docs/protocol.md): accepted messages per second at an edge node whose peer takes
 # a shadow copy of every message before the 250, against the same two nodes with ShadowBeforeAck off, in one run.
 # Both nodes relay to an smtp-sink. Usage: bench/shadow.sh [messages]     (env SESSIONS, SIZE, PIN)
 # PIN=1 puts the edge on CPU 0 and everything else (the peer, smtp-source, smtp-sink) on CPU 1, in both runs: the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A private Postfix instance on loopback, leaving the system one alone (../shared/notes/postfix-in-tests.md).
+# A private Postfix instance on loopback, leaving the system one alone (docs/testing.md).
 #   postfix-instance.sh start DIR LISTEN_PORT RELAY_PORT   -> Postfix on 127.0.0.1:LISTEN_PORT relaying to 127.0.0.1:RELAY_PORT
 #   postfix-instance.sh stop DIR
 #   postfix-instance.sh drain DIR   -> waits (up to 60 s) until its queue is empty, so its background work is over

@@ -16,7 +16,7 @@ namespace TransportGuard;
 /// <summary>Composes the gateway: configuration sources, logging and the feature services.</summary>
 internal static partial class GatewayHost
 {
-    /// <summary>The short switches scripts and the chaos suite start nodes with (DESIGN.md section 6); keep them stable.</summary>
+    /// <summary>The short switches scripts and the chaos suite start nodes with (docs/operations.md); keep them stable.</summary>
     private static readonly Dictionary<string, string> SwitchMappings = new()
     {
         ["--config"] = "ConfigFile",
@@ -63,7 +63,7 @@ internal static partial class GatewayHost
         return app;
     }
 
-    /// <summary>`--peer ID@HOST:PORT` may be repeated (DESIGN.md section 6); configuration keeps only the last value of a
+    /// <summary>`--peer ID@HOST:PORT` may be repeated (docs/operations.md); configuration keeps only the last value of a
     /// key, so each occurrence becomes its own array element.</summary>
     public static string[] ExpandPeers(string[] args)
     {

@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 
 namespace TransportGuard.Admin;
 
-/// <summary>The HTTP endpoint: metrics, health and the admin API (configuration section "Http"; DESIGN.md section 6).</summary>
+/// <summary>The HTTP endpoint: metrics, health and the admin API (configuration section "Http"; docs/operations.md).</summary>
 internal sealed class HttpOptions : IValidatable
 {
     public const string Section = "Http";

@@ -8,7 +8,7 @@ namespace TransportGuard.Delivery;
 /// transaction. A message with recipients on several routes is split into one job per route (issue 5).
 /// </summary>
 /// <param name="MayComplete">Asked just before the point of no return (the final dot, BDAT LAST, the Maildir rename):
-/// false aborts the transfer, so the next hop never completes it (takeover fencing, DESIGN.md section 3).</param>
+/// false aborts the transfer, so the next hop never completes it (takeover fencing, docs/protocol.md).</param>
 /// <param name="ExtraMailParameters">MAIL parameters beyond SIZE/BODY/SMTPUTF8 (XSHADOWOF for a shadow copy).</param>
 internal sealed record DeliveryJob(SpooledMessage Message, Route Route, string Destination, IReadOnlyList<SpooledRecipient> Recipients,
     Func<bool>? MayComplete = null, string? ExtraMailParameters = null)

@@ -11,7 +11,7 @@ internal enum DeliveryOutcome
     Failed,
 }
 
-/// <summary>What happened to one recipient in one attempt, with what the next hop said (STYLE.md rule 5).</summary>
+/// <summary>What happened to one recipient in one attempt, with what the next hop said (docs/architecture.md, Conventions 5).</summary>
 /// <param name="Primary">Set when the next hop took the message as a primary that we shadow (XSHADOW): its node
 /// id and its queue id, which its discard notice will name.</param>
 internal sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,

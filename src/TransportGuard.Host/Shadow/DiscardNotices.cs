@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// The primary's discard notices (DESIGN.md section 3): messages a holder shadows that we have delivered. They stay
+/// The primary's discard notices (docs/protocol.md): messages a holder shadows that we have delivered. They stay
 /// in the spool, marked delivered-awaiting-discard, until the holder acknowledges the batch that carried their ids,
 /// so a lost reply neither leaks a shadow (the ids are sent again) nor loses a notice across a restart (the spool
 /// has them). Batch tokens are per holder and only ever increase within a process.

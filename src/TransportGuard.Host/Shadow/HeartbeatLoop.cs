@@ -27,7 +27,7 @@ internal interface IHeartbeatListener
 }
 
 /// <summary>
-/// XQUERYDISCARD every <see cref="ShadowOptions.ShadowHeartbeatFrequency"/> (DESIGN.md section 3). A query that
+/// XQUERYDISCARD every <see cref="ShadowOptions.ShadowHeartbeatFrequency"/> (docs/protocol.md). A query that
 /// fails or takes longer than one interval counts as failed; <see cref="ShadowOptions.ShadowHeartbeatRetryCount"/>
 /// failures in a row declare the primary down and take its shadows over, once. A changed spool incarnation means
 /// the primary lost its queue: takeover at once. A batch is acknowledged only on the query after its discards are

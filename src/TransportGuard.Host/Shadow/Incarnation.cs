@@ -3,7 +3,7 @@ namespace TransportGuard.Shadow;
 /// <summary>
 /// The spool's incarnation id: made when a spool is first created and kept beside it, so a node that comes back
 /// with the same spool says the same id, and one whose spool was lost (a new disk, a wiped volume) says a new one.
-/// A holder that sees a primary's id change takes over at once: whatever it shadowed is gone there (DESIGN.md 3).
+/// A holder that sees a primary's id change takes over at once: whatever it shadowed is gone there (docs/protocol.md).
 /// </summary>
 internal static class Incarnation
 {

@@ -3,7 +3,7 @@ using TransportGuard.Configuration;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// Node identity and shadow redundancy (configuration section "Shadow"; DESIGN.md section 3). Option names follow
+/// Node identity and shadow redundancy (configuration section "Shadow"; docs/protocol.md). Option names follow
 /// Exchange's where the meaning is the same.
 /// </summary>
 internal sealed class ShadowOptions : IValidatable
@@ -18,7 +18,7 @@ internal sealed class ShadowOptions : IValidatable
     public string[]? Peers { get; set; }
 
     /// <summary>How often a holder asks each primary for discard notices (Exchange's default is minutes; ours is
-    /// 300 ms because failover in about a second is the point, DESIGN.md section 3).</summary>
+    /// 300 ms because failover in about a second is the point, docs/protocol.md).</summary>
     public TimeSpan ShadowHeartbeatFrequency { get; set; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Consecutive failed heartbeats after which the primary is declared down and its shadows taken over.</summary>

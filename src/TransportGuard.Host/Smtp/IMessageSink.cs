@@ -2,7 +2,7 @@ namespace TransportGuard.Smtp;
 
 /// <summary>
 /// Where received messages go. The engine streams content into a writer in bounded chunks and answers 250 only
-/// when <see cref="IMessageWriter.CommitAsync"/> returns (STYLE.md rule 4: 250 only once durable).
+/// when <see cref="IMessageWriter.CommitAsync"/> returns (docs/architecture.md, Conventions 4: 250 only once durable).
 /// </summary>
 internal interface IMessageSink
 {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace TransportGuard.Spool;
 
 /// <summary>
-/// Group commit (DESIGN.md section 2): writers enqueue their records, then wait for the first commit that covers
+/// Group commit (docs/spool.md): writers enqueue their records, then wait for the first commit that covers
 /// their last address; one loop commits whenever someone waits. A commit covers every record enqueued before it,
 /// so under load one fsync answers many messages.
 /// </summary>

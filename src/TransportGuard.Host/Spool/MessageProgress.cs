@@ -9,7 +9,7 @@ internal enum RecipientStatus
     Failed = 2,
 }
 
-/// <summary>The final outcome for one recipient, with what the next hop said (STYLE.md rule 5).</summary>
+/// <summary>The final outcome for one recipient, with what the next hop said (docs/architecture.md, Conventions 5).</summary>
 internal sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At);
 
 /// <summary>

@@ -7,7 +7,7 @@ internal sealed partial class MessageSpool
 
     /// <summary>
     /// Applies a change to a message's queue progress and returns once it is durable; the caller acts on it only
-    /// then (DESIGN.md section 1: written before it is acted on). Null when the message is no longer queued.
+    /// then (docs/architecture.md: written before it is acted on). Null when the message is no longer queued.
     /// </summary>
     public async Task<MessageProgress?> RecordProgressAsync(string queueId, Func<MessageProgress, MessageProgress> change, string reason)
     {

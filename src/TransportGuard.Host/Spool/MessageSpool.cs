@@ -113,7 +113,7 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Compaction (DESIGN.md section 2, Space): live messages with records before <paramref name="untilAddress"/>
+    /// Compaction (docs/spool.md, Space): live messages with records before <paramref name="untilAddress"/>
     /// are copied to the tail, so that truncation can free the head they pinned. The copy keeps the queue id; a
     /// message finished while it was being copied stays finished (recovery lets Finished win).
     /// </summary>
@@ -180,7 +180,7 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     }
 
     /// <summary>
-    /// Frees the log before the oldest live message (DESIGN.md section 2, Space). FasterLog drops whole segments
+    /// Frees the log before the oldest live message (docs/spool.md, Space). FasterLog drops whole segments
     /// once the truncation is committed.
     /// </summary>
     public async Task<long> TruncateAsync()

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace TransportGuard.Spool;
 
-/// <summary>The in-memory index of live messages and their queue progress, rebuilt from the log at start (DESIGN.md section 2).</summary>
+/// <summary>The in-memory index of live messages and their queue progress, rebuilt from the log at start (docs/spool.md).</summary>
 internal sealed class SpoolIndex
 {
     private readonly ConcurrentDictionary<string, SpooledMessage> _messages = new(StringComparer.Ordinal);

@@ -5,7 +5,7 @@ namespace TransportGuard.Spool;
 /// <summary>
 /// The FasterLog under the spool, with the settings durability needs: per-entry checksums (a torn or flipped entry
 /// is detected, never delivered) and the log and commit directories fsynced after a commit creates files in them
-/// (FASTER opens files O_SYNC but never syncs a directory; DESIGN.md section 2).
+/// (FASTER opens files O_SYNC but never syncs a directory; docs/spool.md).
 /// </summary>
 internal sealed class SpoolLog : IDisposable
 {

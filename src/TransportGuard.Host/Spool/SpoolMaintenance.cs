@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace TransportGuard.Spool;
 
 /// <summary>
-/// Keeps the spool's disk use bounded (DESIGN.md section 2, Space): truncates what no live message needs, and when
+/// Keeps the spool's disk use bounded (docs/spool.md, Space): truncates what no live message needs, and when
 /// the log is mostly dead records held only by a few old live messages at its head, copies those forward first.
 /// </summary>
 internal sealed partial class SpoolMaintenance(SpoolService spool, IOptions<SpoolOptions> options, TimeProvider time,

@@ -7,7 +7,7 @@ internal enum SpoolRecordKind : byte
 {
     /// <summary>A slice of a message's content, in order.</summary>
     Chunk = 1,
-    /// <summary>The envelope: written last, so its commit is what makes a message exist (DESIGN.md section 2).</summary>
+    /// <summary>The envelope: written last, so its commit is what makes a message exist (docs/spool.md).</summary>
     Envelope = 2,
     /// <summary>A queue state change of a message already in the spool.</summary>
     State = 3,

@@ -11,7 +11,7 @@ internal enum SpoolState
 }
 
 /// <summary>
-/// A queue state change record. Written to the log before it is acted on (DESIGN.md section 1). A Progress record
+/// A queue state change record. Written to the log before it is acted on (docs/architecture.md). A Progress record
 /// carries the scalar state in full and the recipient outcomes new since the previous record (merged by union).
 /// </summary>
 internal sealed record SpoolStateChange(

@@ -10,7 +10,7 @@ internal sealed record SpooledRecipient(string Address, string Parameters);
 internal sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
 
 /// <summary>A shadow: our copy of a message that <paramref name="Primary"/> holds as <paramref name="PrimaryQueueId"/>
-/// and is responsible for delivering (DESIGN.md section 3).</summary>
+/// and is responsible for delivering (docs/protocol.md).</summary>
 internal sealed record ShadowRef(string Primary, string PrimaryQueueId, DateTimeOffset Since);
 
 /// <summary>

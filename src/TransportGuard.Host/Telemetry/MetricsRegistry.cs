@@ -6,7 +6,7 @@ namespace TransportGuard.Telemetry;
 /// <summary>
 /// This gateway's own Prometheus registry: one per host, not prometheus-net's static default, so that a gateway
 /// restarted in-process (or several in one test process) starts from fresh series. Names follow Prometheus
-/// conventions (STYLE.md rule 11): transportguard_ prefix, base units, _total counters, low-cardinality labels.
+/// conventions (docs/architecture.md, Conventions 11): transportguard_ prefix, base units, _total counters, low-cardinality labels.
 /// </summary>
 internal sealed class MetricsRegistry
 {

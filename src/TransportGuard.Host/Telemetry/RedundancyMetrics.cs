@@ -3,7 +3,7 @@ using Prometheus;
 namespace TransportGuard.Telemetry;
 
 /// <summary>
-/// Shadow redundancy, Safety Net and duplicate detection (DESIGN.md sections 3-5). The series exist from the start,
+/// Shadow redundancy, Safety Net and duplicate detection (docs/protocol.md, docs/architecture.md). The series exist from the start,
 /// at zero until those features record into them, so that the dashboard and the alert rules work unchanged as
 /// each feature lands (and an alert on "accepted without redundancy" is already defined when it can first fire).
 /// </summary>

@@ -6,7 +6,7 @@ using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Delivery;
 
-/// <summary>Retry and expiry on a virtual clock (STYLE.md rule 6): the whole gateway runs on a FakeTimeProvider.</summary>
+/// <summary>Retry and expiry on a virtual clock (docs/architecture.md, Conventions 6): the whole gateway runs on a FakeTimeProvider.</summary>
 public sealed class ExpiryTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

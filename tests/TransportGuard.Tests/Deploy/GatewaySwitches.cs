@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TransportGuard.Tests.Deploy;
 
-/// <summary>Reads the gateway's stable switches (DESIGN.md section 6) out of an argument list: compose command, Pod args, CMD.</summary>
+/// <summary>Reads the gateway's stable switches (docs/operations.md) out of an argument list: compose command, Pod args, CMD.</summary>
 internal static class GatewaySwitches
 {
     public static IReadOnlyList<string> All(IReadOnlyList<string> args, string name) =>

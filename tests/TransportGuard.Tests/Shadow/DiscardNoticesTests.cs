@@ -2,7 +2,7 @@ using TransportGuard.Shadow;
 
 namespace TransportGuard.Tests.Shadow;
 
-/// <summary>Acknowledged batches (DESIGN.md section 3): a notice is forgotten only when the batch that carried it is
+/// <summary>Acknowledged batches (docs/protocol.md): a notice is forgotten only when the batch that carried it is
 /// acknowledged, so a lost reply neither leaks a shadow nor drops a notice early.</summary>
 public sealed class DiscardNoticesTests
 {

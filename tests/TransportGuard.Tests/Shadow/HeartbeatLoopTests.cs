@@ -4,7 +4,7 @@ using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Shadow;
 
-/// <summary>The heartbeat rules on a virtual clock (STYLE.md rule 6): three failures at 300 ms mean takeover, not
+/// <summary>The heartbeat rules on a virtual clock (docs/architecture.md, Conventions 6): three failures at 300 ms mean takeover, not
 /// two; a success resets the count; a changed incarnation is a takeover at once; a batch is acknowledged only once
 /// its discards are durable.</summary>
 public sealed class HeartbeatLoopTests

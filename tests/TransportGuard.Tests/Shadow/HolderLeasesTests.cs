@@ -5,7 +5,7 @@ using TransportGuard.Shadow;
 namespace TransportGuard.Tests.Shadow;
 
 /// <summary>
-/// Takeover fencing on the primary (DESIGN.md section 3), on a virtual clock: the lease runs 0.8 x (3 - 1) x 300 ms
+/// Takeover fencing on the primary (docs/protocol.md), on a virtual clock: the lease runs 0.8 x (3 - 1) x 300 ms
 /// = 480 ms from the last acknowledged reply, and once it has lapsed only the holder's answer to XQUERYTAKEN brings
 /// it back. A holder that took over keeps heartbeating; those heartbeats must not let the primary deliver again.
 /// </summary>

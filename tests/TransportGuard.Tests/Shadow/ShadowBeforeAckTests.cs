@@ -3,7 +3,7 @@ using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Shadow;
 
-/// <summary>Shadow before ack (DESIGN.md section 3): the edge copies each message to a peer before its 250.</summary>
+/// <summary>Shadow before ack (docs/protocol.md): the edge copies each message to a peer before its 250.</summary>
 [Collection(nameof(ClusterCollection))]
 public sealed partial class ShadowBeforeAckTests
 {

@@ -8,7 +8,7 @@ namespace TransportGuard.Tests.Shadow;
 /// <summary>
 /// A model of one primary and one holder driven through the real <see cref="DiscardNotices"/> and
 /// <see cref="HeartbeatLoop"/> under random messages, deliveries, primary crashes, partitions and lost replies
-/// (DESIGN.md section 3). Whatever the order: no acknowledged message is lost, and once the network heals no shadow
+/// (docs/protocol.md). Whatever the order: no acknowledged message is lost, and once the network heals no shadow
 /// is left of a message its primary delivered (discarded, or past the auto-discard interval at the latest).
 /// </summary>
 public sealed class ShadowProtocolModelTests

@@ -4,7 +4,7 @@ using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Shadow;
 
 /// <summary>
-/// Shadow on handoff with real processes (DESIGN.md section 3): the edge relays to hub1 and keeps shadows; hub1
+/// Shadow on handoff with real processes (docs/protocol.md): the edge relays to hub1 and keeps shadows; hub1
 /// cannot deliver yet; hub1 is killed (or frozen); the edge takes over about a second later and delivers through
 /// hub2; when hub1 comes back it asks the edge what was taken over and delivers none of it.
 /// </summary>

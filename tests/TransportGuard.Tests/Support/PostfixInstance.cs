@@ -6,7 +6,7 @@ namespace TransportGuard.Tests.Support;
 
 /// <summary>
 /// A private Postfix on loopback relaying to a given port, made by the same script the benchmarks use
-/// (bench/lib/postfix-instance.sh, after ../shared/notes/postfix-in-tests.md). Needs root and Postfix installed.
+/// (bench/lib/postfix-instance.sh, after docs/testing.md). Needs root and Postfix installed.
 /// </summary>
 internal sealed class PostfixInstance : IAsyncDisposable
 {

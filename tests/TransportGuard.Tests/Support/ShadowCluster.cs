@@ -5,7 +5,7 @@ namespace TransportGuard.Tests.Support;
 
 /// <summary>
 /// Three real gateway processes on their own loopback addresses, peers of each other: an edge relaying to hub1
-/// (then hub2 as the alternative route), each hub relaying to its own scripted sink (DESIGN.md section 3).
+/// (then hub2 as the alternative route), each hub relaying to its own scripted sink (docs/protocol.md).
 /// </summary>
 internal sealed partial class ShadowCluster : IAsyncDisposable
 {

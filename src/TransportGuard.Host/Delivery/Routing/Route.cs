@@ -18,7 +18,7 @@ internal readonly record struct HostPort(string Host, int Port)
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }
 
-/// <summary>A way out for mail (DESIGN.md section 1, Delivery/).</summary>
+/// <summary>A way out for mail (docs/architecture.md, Delivery/).</summary>
 internal abstract record Route(string Spec)
 {
     public override string ToString() => Spec;

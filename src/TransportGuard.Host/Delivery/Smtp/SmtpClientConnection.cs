@@ -113,7 +113,7 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         await HelloAsync(heloName, timeouts, cancellationToken); // RFC 3207 4.2: forget what was learned before TLS
     }
 
-    /// <summary>The next hop's node id when it took our XSHADOW: we keep a shadow of what we send it (DESIGN.md 3).</summary>
+    /// <summary>The next hop's node id when it took our XSHADOW: we keep a shadow of what we send it (docs/protocol.md).</summary>
     public string? PrimaryNode { get; private set; }
 
     /// <summary>A next hop that offers XSHADOW is a peer: tell it we hold shadows of what we send in this session.</summary>
@@ -224,7 +224,7 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>A timeout on the injected clock (a virtual one in tests, STYLE.md rule 6) joined with the caller's token.</summary>
+    /// <summary>A timeout on the injected clock (a virtual one in tests, docs/architecture.md, Conventions 6) joined with the caller's token.</summary>
     private sealed class Deadline(TimeProvider time, TimeSpan timeout, CancellationToken cancellationToken) : IDisposable
     {
         private readonly CancellationTokenSource _timeout = new(timeout, time);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace TransportGuard.Smtp.Session;
 
-/// <summary>One line per connection and per transaction, with stable event ids (STYLE.md: [LoggerMessage]).</summary>
+/// <summary>One line per connection and per transaction, with stable event ids (docs/architecture.md, Conventions 11: [LoggerMessage]).</summary>
 internal sealed partial class SmtpSession
 {
     [LoggerMessage(1000, LogLevel.Information, "Session {SessionId} connected from {Remote} to {Local}")]
