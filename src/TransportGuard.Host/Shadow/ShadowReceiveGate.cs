@@ -12,11 +12,12 @@ internal sealed class ShadowReceiveGate(ShadowCopier copier) : IReceiveGate
 {
     public ReceivePlan Plan(SpooledEnvelope envelope, MessageEnvelope received)
     {
-        var shadowOf = ShadowExtension.ShadowCopyOf(received);
+        // A copy is a shadow, never a message someone shadows for us.
+        var copy = received.MailParameters.Contains(ShadowExtension.ShadowOfParameter);
         envelope = envelope with
         {
-            ShadowOf = shadowOf,
-            ShadowHolder = shadowOf is null ? received.SessionItems?.GetValueOrDefault(ShadowExtension.HolderItem) : null,
+            ShadowOf = ShadowExtension.ShadowCopyOf(received),
+            ShadowHolder = copy ? null : received.SessionItems?.GetValueOrDefault(ShadowExtension.HolderItem),
         };
         return copier.PlanHolder(envelope) is { } planned
             ? new ReceivePlan(envelope with { ShadowHolder = planned }, message => copier.ProtectAsync(message, planned))

@@ -46,38 +46,22 @@ public sealed class CommandLineTests
         Assert.Equal(version, result.Output.Trim());
     }
 
-    [Fact]
-    public async Task A_second_gateway_on_a_busy_smtp_port_says_so_in_one_line_naming_the_address()
+    [Theory]
+    [InlineData("SMTP")]
+    [InlineData("HTTP")]
+    public async Task A_second_gateway_on_a_busy_port_says_so_in_one_line_naming_the_address(string listener)
     {
         var first = TempDirectory.Create("busy1");
         var second = TempDirectory.Create("busy2");
         await using (var gateway = await GatewayProcess.StartAsync(first))
         {
-            var busy = gateway.SmtpEndPoint.ToString();
+            var smtp = listener == "SMTP";
+            var busy = smtp ? gateway.SmtpEndPoint.ToString() : gateway.HttpAddress!.Authority;
             var result = await ProcessRunner.RunAsync("dotnet",
-                [GatewayProcess.Executable, "--smtp", busy, "--http", "127.0.0.1:0", "--data", second], Timeout);
+                [GatewayProcess.Executable, "--smtp", smtp ? busy : "127.0.0.1:0", "--http", smtp ? "127.0.0.1:0" : busy, "--data", second], Timeout);
 
             Assert.Equal(2, result.ExitCode);
-            Assert.Equal($"transportguard: cannot start: SMTP listener {busy}: Address already in use", result.Error.TrimEnd('\n'));
-            Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
-        }
-        TempDirectory.Delete(first);
-        TempDirectory.Delete(second);
-    }
-
-    [Fact]
-    public async Task A_second_gateway_on_a_busy_http_port_says_so_in_one_line_naming_the_address()
-    {
-        var first = TempDirectory.Create("busy1");
-        var second = TempDirectory.Create("busy2");
-        await using (var gateway = await GatewayProcess.StartAsync(first))
-        {
-            var busy = gateway.HttpAddress!.Authority;
-            var result = await ProcessRunner.RunAsync("dotnet",
-                [GatewayProcess.Executable, "--smtp", "127.0.0.1:0", "--http", busy, "--data", second], Timeout);
-
-            Assert.Equal(2, result.ExitCode);
-            Assert.Equal($"transportguard: cannot start: HTTP listener {busy}: Address already in use", result.Error.TrimEnd('\n'));
+            Assert.Equal($"transportguard: cannot start: {listener} listener {busy}: Address already in use", result.Error.TrimEnd('\n'));
             Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
         }
         TempDirectory.Delete(first);
