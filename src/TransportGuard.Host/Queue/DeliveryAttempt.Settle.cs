@@ -7,10 +7,11 @@ internal sealed partial class DeliveryAttempt
 {
     /// <summary>
     /// After an attempt (or at start, or after an admin action): failures nobody has reported yet go back to the
-    /// sender in one delivery status notification; a message with every recipient settled is finished. Returns the
-    /// progress to schedule the rest by, or null when the message is finished.
+    /// sender in one delivery status notification; a message with every recipient settled has reached its end.
+    /// Returns the progress to schedule the rest by, or null when the message has ended.
     /// </summary>
-    public async Task<MessageProgress?> SettleAsync(SpooledMessage message, MessageProgress progress)
+    /// <param name="results">The attempt that settled it, if one did: a keeper reads what the next hops said.</param>
+    public async Task<MessageProgress?> SettleAsync(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult>? results = null)
     {
         var envelope = message.Envelope;
         var unreported = progress.Unreported.ToList();
@@ -27,7 +28,7 @@ internal sealed partial class DeliveryAttempt
         }
         if (!envelope.Recipients.All(r => progress.IsDone(r.Address)))
             return progress;
-        await FinishAsync(envelope, progress);
+        await EndAsync(message, progress, results ?? [], []);
         return null;
     }
 
@@ -36,21 +37,32 @@ internal sealed partial class DeliveryAttempt
     public Task HandedOverAsync(SpooledMessage message, IReadOnlyList<RecipientResult> results) =>
         DeliveredAsync(message, store.Progress(message.Envelope.QueueId), [.. results.Select(r => r with { Primary = null })]);
 
+    /// <summary>An operator deleted the message without a report: it ends here, as any other message ends.</summary>
+    public Task DeletedAsync(SpooledMessage message) => EndAsync(message, store.Progress(message.Envelope.QueueId), [], [], "deleted by the administrator");
+
+    /// <summary>Every recipient delivered by this attempt: the outcomes and the end are recorded together.</summary>
+    private Task DeliveredAsync(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results)
+    {
+        var now = time.GetUtcNow();
+        return EndAsync(message, progress, results,
+            [.. results.Select(r => new RecipientOutcome(r.Recipient, RecipientStatus.Delivered, r.Status, r.Diagnostic, r.RemoteMta, now))]);
+    }
+
     /// <summary>
-    /// Every recipient delivered. Usually that is the end (one Finished record); but a keeper may keep the message
-    /// in the spool (recorded with the outcomes, in one record) until it releases it.
+    /// The message's terminal outcome, whatever it is (all delivered, partly or wholly failed, expired, deleted,
+    /// handed over): usually one Finished record; but a keeper may keep the message in the spool until it releases
+    /// it, recorded in one record with <paramref name="outcomes"/> not yet written.
     /// </summary>
-    private async Task DeliveredAsync(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results)
+    private async Task EndAsync(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results,
+        IReadOnlyList<RecipientOutcome> outcomes, string? reason = null)
     {
         var envelope = message.Envelope;
         var keeps = _keepers.Select(k => k.Keep(message, progress, results)).OfType<KeepRequest>().ToList();
         if (keeps.Count == 0)
         {
-            await FinishAsync(envelope, progress);
+            await FinishAsync(envelope, progress, reason);
             return;
         }
-        var now = time.GetUtcNow();
-        var outcomes = results.Select(r => new RecipientOutcome(r.Recipient, RecipientStatus.Delivered, r.Status, r.Diagnostic, r.RemoteMta, now)).ToList();
         var recorded = await store.RecordProgressAsync(envelope.QueueId,
             p => keeps.Aggregate(p.WithOutcomes(outcomes) with { NextAttemptAt = null }, (kept, keep) => keep.Apply(kept)),
             string.Join("; ", keeps.Select(k => k.Reason)));
@@ -60,10 +72,10 @@ internal sealed partial class DeliveryAttempt
             keep.Kept(recorded);
     }
 
-    private async Task FinishAsync(SpooledEnvelope envelope, MessageProgress progress)
+    private async Task FinishAsync(SpooledEnvelope envelope, MessageProgress progress, string? reason)
     {
         var failed = progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed);
-        await store.MarkFinishedAsync(envelope.QueueId, failed == 0 ? "delivered" : $"{failed} recipient(s) failed");
+        await store.MarkFinishedAsync(envelope.QueueId, reason ?? (failed == 0 ? "delivered" : $"{failed} recipient(s) failed"));
         _lastError.TryRemove(envelope.QueueId, out _);
         LogFinished(envelope.QueueId, envelope.Recipients.Count - failed, failed);
     }

@@ -49,6 +49,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
                 return null;
             }
             progress = await RecordAsync(envelope, results);
+            return progress is null ? null : await SettleAsync(message, progress, results);
         }
         return progress is null ? null : await SettleAsync(message, progress);
     }

@@ -4,14 +4,16 @@ using TransportGuard.Spool;
 namespace TransportGuard.Queue;
 
 /// <summary>
-/// An observer of the queue's outcomes that may keep a delivered message in the spool (docs/architecture.md,
-/// Seams): a primary keeps what a peer shadows until that peer acknowledges the discard notice, a shadow holder
-/// keeps what it handed to a primary. Without a keeper that asks, a delivered message is finished.
+/// An observer of every message's terminal outcome (all delivered, partly or wholly failed, expired, deleted,
+/// handed over by a drain) that may keep the message in the spool (docs/architecture.md, Seams): a primary keeps
+/// what a peer shadows until that peer acknowledges the discard notice, a shadow holder keeps what it handed to a
+/// primary. Without a keeper that asks, the message is finished.
 /// </summary>
 internal interface IMessageKeeper
 {
-    /// <summary>Every recipient was delivered by <paramref name="results"/>: null to let the message go, or what
-    /// to record with the outcomes (in the same record, so a crash cannot split them).</summary>
+    /// <summary>The message has ended (<paramref name="results"/>: the attempt that ended it, if one did): null to
+    /// let it go, or what to record to keep it (with the attempt's outcomes, in one record, so a crash cannot split
+    /// them).</summary>
     KeepRequest? Keep(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results);
 }
 

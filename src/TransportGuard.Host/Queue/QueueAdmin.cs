@@ -69,7 +69,7 @@ internal sealed class QueueAdmin(IMessageStore store, QueueScheduler scheduler, 
             return false;
         if (!bounce)
         {
-            await store.MarkFinishedAsync(queueId, "deleted by the administrator");
+            await attempt.DeletedAsync(message);
             return true;
         }
         var now = time.GetUtcNow();

@@ -6,10 +6,10 @@ using TransportGuard.Spool;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// What shadow redundancy keeps once every recipient is delivered (docs/protocol.md): a message a peer shadows
-/// stays until that peer acknowledges our discard notice; one we handed to a primary that took it with XSHADOW
-/// stays as our shadow of it; a copy we took over stays until its old primary asks (fencing) or the auto-discard
-/// interval ends.
+/// What shadow redundancy keeps once a message has ended, however it ended (docs/protocol.md): a message a peer
+/// shadows stays until that peer acknowledges our discard notice (else the peer would take it over, and deliver or
+/// bounce it again, once we are gone); one we handed to a primary that took it with XSHADOW stays as our shadow of
+/// it; a copy we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
 /// </summary>
 internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, TimeProvider time,
     ILogger<ShadowKeeper> logger) : IMessageKeeper
@@ -25,7 +25,7 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
         var now = time.GetUtcNow();
         return new KeepRequest(
             p => p with { AwaitingDiscard = holder is not null || takenOver, Shadow = primary is null ? p.Shadow : primary with { Since = now } },
-            primary is not null ? $"delivered; shadowed for {primary.Primary}" : "delivered; kept until a peer's word",
+            primary is not null ? $"ended; shadowed for {primary.Primary}" : "ended; kept until a peer's word",
             recorded =>
             {
                 if (holder is not null)
@@ -36,6 +36,6 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
             });
     }
 
-    [LoggerMessage(4008, LogLevel.Information, "{QueueId}: delivered; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
+    [LoggerMessage(4008, LogLevel.Information, "{QueueId}: ended; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
     private partial void LogKept(string queueId, string holder, string primary);
 }
