@@ -11,8 +11,8 @@ namespace TransportGuard.Shadow;
 /// connections from their addresses: to anyone else XSHADOW is not advertised and the verbs are unknown commands
 /// (500 5.5.1), which the session logs.
 /// </summary>
-internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices, IMessageStore store,
-    KeptMessages kept, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
+internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices,
+    KeptMessages kept, TakenReports taken, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
 {
     private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
 
@@ -57,7 +57,7 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
                 var ack = args.Length > 1 && long.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
                 return await DiscardAsync(peer.Id, ack);
             default:
-                return await TakenAsync(peer.Id);
+                return await TakenAsync(peer.Id, args);
         }
     }
 
@@ -78,30 +78,33 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
     }
 
     /// <summary>
-    /// XQUERYTAKEN, asked by a restarted primary: which of its messages we took over. Taken-over messages we have
-    /// delivered were kept for this question and are forgotten once it is answered.
+    /// XQUERYTAKEN, asked by a primary whose lease on us lapsed: which of its messages we took over, a page at a time
+    /// (<c>AFTER id</c> continues); <c>ACK</c> says it has dropped them, and the delivered copies kept for the question go.
     /// </summary>
-    private async Task<SmtpReply> TakenAsync(string primary)
+    private async Task<SmtpReply> TakenAsync(string primary, string[] args)
     {
-        var taken = new List<string>();
-        foreach (var message in store.Unordered.ToList())
+        if (args is [_, "ACK"])
         {
-            var progress = store.Progress(message.Envelope.QueueId);
-            if (message.Envelope.TakenOverFrom is { } shadow && shadow.Primary == primary)
-            {
-                taken.Add(shadow.PrimaryQueueId);
-                if (progress.AwaitingDiscard)
-                    await store.MarkFinishedAsync(message.Envelope.QueueId, $"takeover reported to {primary}");
-            }
+            var forgotten = await taken.AcknowledgeAsync(primary);
+            LogTakenAcknowledged(primary, forgotten);
+            return new SmtpReply(250, null, $"{forgotten} taken-over message(s) forgotten");
         }
-        LogTakenReported(primary, taken.Count);
-        var lines = taken.Chunk(20).Select(ids => "TAKEN " + string.Join(' ', ids)).ToList();
-        lines.Add($"{taken.Count} message(s) taken over");
+        if (args is not ([_] or [_, "AFTER", _]))
+            return new SmtpReply(501, "5.5.4", "Syntax: XQUERYTAKEN <your-node-id> [AFTER <queue-id> | ACK]");
+        var (page, next) = taken.Page(primary, args.Length == 3 ? args[2] : null);
+        LogTakenReported(primary, page.Count);
+        var lines = page.Chunk(20).Select(ids => "TAKEN " + string.Join(' ', ids)).ToList();
+        if (next is not null)
+            lines.Add($"MORE {next}");
+        lines.Add($"{page.Count} message(s) taken over");
         return new SmtpReply(250, null, lines);
     }
 
     private bool IsPeer(SmtpSessionInfo session) => peers.ByAddress(session.Remote.Address) is not null;
 
-    [LoggerMessage(5001, LogLevel.Information, "Told restarted primary {Primary} that {Count} of its message(s) were taken over here")]
+    [LoggerMessage(5001, LogLevel.Information, "Told primary {Primary} that {Count} of its message(s) were taken over here")]
     private partial void LogTakenReported(string primary, int count);
+
+    [LoggerMessage(5002, LogLevel.Information, "Primary {Primary} acknowledged its takeover answer: {Count} delivered copies forgotten")]
+    private partial void LogTakenAcknowledged(string primary, int count);
 }

@@ -50,9 +50,11 @@ internal sealed partial class ShadowManager
             try
             {
                 var askedAt = _time.GetTimestamp();
-                var taken = await AskTakenAsync(_peers.ById(holder)!, stoppingToken);
+                await using var connection = await OpenAsync(_peers.ById(holder)!, stoppingToken);
+                var taken = await TakenQuery.AskAsync(connection, _profile.ShadowNodeId!, _options.FencingTimeout, stoppingToken);
                 await _fence.ResolveAsync(holder, taken, askedAt);
                 LogFenced(holder, taken.Count, count);
+                await AcknowledgeAsync(connection, holder, stoppingToken);
                 return;
             }
             catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
@@ -64,16 +66,25 @@ internal sealed partial class ShadowManager
         await _fence.ResolveAsync(holder, null, null);
     }
 
-    private async Task<IReadOnlySet<string>> AskTakenAsync(Peer holder, CancellationToken stoppingToken)
+    private async Task<SmtpClientConnection> OpenAsync(Peer holder, CancellationToken stoppingToken)
     {
         var timeouts = new SmtpClientTimeouts(_options.FencingTimeout, _options.FencingTimeout, _options.FencingTimeout);
-        await using var connection = await SmtpClientConnection.OpenAsync(holder.Id, holder.EndPoint, _profile with { ShadowNodeId = null },
+        return await SmtpClientConnection.OpenAsync(holder.Id, holder.EndPoint, _profile with { ShadowNodeId = null },
             TlsMode.None, timeouts, _time, stoppingToken);
-        var reply = await connection.CommandAsync($"XQUERYTAKEN {_profile.ShadowNodeId}", _options.FencingTimeout, stoppingToken);
-        if (reply.Code != 250)
-            throw new IOException($"{holder.Id} answered XQUERYTAKEN with {reply}");
-        return reply.Lines.Where(l => l.StartsWith("TAKEN ", StringComparison.Ordinal))
-            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Once what was taken is dropped here, the holder may forget the copies it kept for the question; if it
+    /// does not hear this, it keeps them and answers the same again next time, which is still right.</summary>
+    private async Task AcknowledgeAsync(SmtpClientConnection connection, string holder, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await TakenQuery.AcknowledgeAsync(connection, _profile.ShadowNodeId!, _options.FencingTimeout, stoppingToken);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
+        {
+            LogAcknowledgeFailed(holder, ex.Message);
+        }
     }
 
     [LoggerMessage(5110, LogLevel.Information, "Holding {Count} message(s) until shadow holder {Holder} says which it took over (our lease on it lapsed, or we restarted)")]
@@ -81,6 +92,9 @@ internal sealed partial class ShadowManager
 
     [LoggerMessage(5111, LogLevel.Information, "Shadow holder {Holder} took over {Taken} message(s) of ours; those are dropped, the rest of the {Count} held delivered")]
     private partial void LogFenced(string holder, int taken, int count);
+
+    [LoggerMessage(5113, LogLevel.Warning, "Shadow holder {Holder} did not take the acknowledgement of its takeover answer ({Reason}); it keeps its copies and answers the same next time")]
+    private partial void LogAcknowledgeFailed(string holder, string reason);
 
     [LoggerMessage(5112, LogLevel.Warning, "Shadow holder {Holder} did not answer within the fencing timeout: delivering {Count} held message(s) without its word")]
     private partial void LogFenceTimeout(string holder, int count);

@@ -18,6 +18,7 @@ internal static class ShadowServiceCollectionExtensions
         services.AddSingleton<HolderLeases>();
         services.AddSingleton<TakeoverFence>();
         services.AddSingleton<KeptMessages>();
+        services.AddSingleton<TakenReports>();
         services.AddSingleton<ShadowKeeper>();
         services.AddSingleton<ShadowRecovery>();
         services.AddSingleton<ShadowCopier>();

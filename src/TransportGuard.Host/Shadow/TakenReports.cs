@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using TransportGuard.Spool;
+
+namespace TransportGuard.Shadow;
+
+/// <summary>
+/// The holder's side of XQUERYTAKEN (docs/protocol.md, Fencing): what it took over from a primary, in pages of at
+/// most <see cref="PageSize"/> ids in queue-id order, so an answer of any size fits bounded replies. Answering
+/// changes nothing: a delivered copy kept for the question is forgotten only when the primary acknowledges the
+/// answer (ACK), after it has dropped what was taken; a lost or timed-out reply is simply asked again.
+/// </summary>
+internal sealed class TakenReports(IMessageStore store)
+{
+    /// <summary>50 lines of 20 ids: well within a reply's line limit.</summary>
+    public const int PageSize = 1000;
+
+    /// <summary>Per primary, the ids reported to it since its last acknowledgement.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _reported = new(StringComparer.Ordinal);
+
+    /// <summary>The primary's queue ids taken over here after <paramref name="after"/>, and the id to continue
+    /// after when there are more.</summary>
+    public (IReadOnlyList<string> Page, string? Next) Page(string primary, string? after)
+    {
+        var ids = TakenFrom(primary).Select(m => m.Envelope.TakenOverFrom!.PrimaryQueueId)
+            .Where(id => after is null || string.CompareOrdinal(id, after) > 0)
+            .Order(StringComparer.Ordinal).Take(PageSize + 1).ToList();
+        var page = ids.Take(PageSize).ToList();
+        var reported = _reported.GetOrAdd(primary, _ => new(StringComparer.Ordinal));
+        foreach (var id in page)
+            reported[id] = 0;
+        return (page, ids.Count > PageSize ? page[^1] : null);
+    }
+
+    /// <summary>The primary has acted on the answer: the delivered copies it was told of are no longer kept for it.
+    /// Returns how many were forgotten.</summary>
+    public async Task<int> AcknowledgeAsync(string primary)
+    {
+        if (!_reported.TryRemove(primary, out var reported))
+            return 0;
+        var forgotten = 0;
+        foreach (var message in TakenFrom(primary).ToList())
+        {
+            if (!reported.ContainsKey(message.Envelope.TakenOverFrom!.PrimaryQueueId) || !store.Progress(message.Envelope.QueueId).AwaitingDiscard)
+                continue;
+            await store.MarkFinishedAsync(message.Envelope.QueueId, $"takeover reported to {primary}");
+            forgotten++;
+        }
+        return forgotten;
+    }
+
+    private IEnumerable<SpooledMessage> TakenFrom(string primary) =>
+        store.Unordered.Where(m => m.Envelope.TakenOverFrom?.Primary == primary);
+}
