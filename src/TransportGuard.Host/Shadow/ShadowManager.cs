@@ -87,8 +87,7 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
         _metrics.Takeovers.WithLabels(primary).Inc();
         var shadows = _shadows.TakeAll(primary);
         LogTakeover(primary, reason, shadows.Count);
-        foreach (var (_, local) in shadows)
-            await _kept.TakeOverAsync(local);
+        await TakeOverEachAsync(primary, shadows);
     }
 
     public void Faulted(string primary, Exception exception) => LogLoopFaulted(exception, primary);
@@ -98,6 +97,8 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
         if (failed)
         {
             _metrics.HeartbeatFailures.WithLabels(primary).Inc();
+            if (_peers.IsDown(primary) && _shadows.Count(primary) > 0)
+                _ = CatchUpAsync(primary); // shadows that came after the takeover (a relay that ended as it went down)
             return;
         }
         _metrics.HeartbeatDuration.WithLabels(primary).Observe(roundTrip.TotalSeconds);

@@ -11,8 +11,10 @@ internal sealed class ShadowStore
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _byPrimary = new(StringComparer.Ordinal);
 
-    public void Add(ShadowRef shadow, string localQueueId) =>
-        _byPrimary.GetOrAdd(shadow.Primary, _ => new(StringComparer.Ordinal))[shadow.PrimaryQueueId] = localQueueId;
+    public void Add(ShadowRef shadow, string localQueueId) => Add(shadow.Primary, shadow.PrimaryQueueId, localQueueId);
+
+    public void Add(string primary, string primaryQueueId, string localQueueId) =>
+        _byPrimary.GetOrAdd(primary, _ => new(StringComparer.Ordinal))[primaryQueueId] = localQueueId;
 
     public bool TryRemove(string primary, string primaryQueueId, out string localQueueId)
     {

@@ -14,6 +14,8 @@ internal sealed class RedundancyMetrics(MetricsRegistry metrics)
         "Round trip of one XQUERYDISCARD heartbeat, by primary peer.", new HistogramConfiguration { LabelNames = ["peer"], Buckets = MetricsRegistry.LatencyBuckets });
     public Counter HeartbeatFailures { get; } = metrics.Factory.CreateCounter("transportguard_shadow_heartbeat_failures_total", "Failed XQUERYDISCARD heartbeats, by primary peer.", ["peer"]);
     public Counter Takeovers { get; } = metrics.Factory.CreateCounter("transportguard_shadow_takeovers_total", "Takeovers of a dead primary's shadows, by primary peer.", ["peer"]);
+    public Counter TakeoverFailures { get; } = metrics.Factory.CreateCounter("transportguard_shadow_takeover_failures_total",
+        "Shadows not taken over because their copy is unreadable (they stay in the spool for an operator).");
     public Counter DiscardNotices { get; } = metrics.Factory.CreateCounter("transportguard_shadow_discard_notices_total", "Discard notices received for shadows we held.");
     public Counter AcceptedWithoutRedundancy { get; } = metrics.Factory.CreateCounter("transportguard_messages_accepted_without_redundancy_total",
         "Messages acknowledged with 250 although no peer took a shadow copy.");
