@@ -40,15 +40,23 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         }
         else if (pending.Count > 0)
         {
+            var refused = 0;
+            bool MayComplete()
+            {
+                if (mayComplete())
+                    return true;
+                Interlocked.Exchange(ref refused, 1);
+                return false;
+            }
             var jobs = pending.GroupBy(r => Target(r.Address))
-                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], mayComplete));
+                .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], MayComplete));
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
             if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
             {
                 await DeliveredAsync(message, progress, results);
                 return null;
             }
-            progress = await RecordAsync(envelope, results);
+            progress = await RecordAsync(envelope, results, gateRefused: Volatile.Read(ref refused) != 0);
             return progress is null ? null : await SettleAsync(message, progress, results);
         }
         return progress is null ? null : await SettleAsync(message, progress);
@@ -88,8 +96,10 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         return results;
     }
 
-    /// <summary>Writes this attempt's outcomes, and the next attempt's time if anything was deferred, durably.</summary>
-    private async Task<MessageProgress?> RecordAsync(SpooledEnvelope envelope, List<RecipientResult> results)
+    /// <summary>Writes this attempt's outcomes, and the next attempt's time if anything was deferred, durably. A
+    /// delivery a gate abandoned at its point of no return is no failure of the next hop: it goes again as soon as
+    /// the gate lets it start (the gate parks it until then), without a backoff.</summary>
+    private async Task<MessageProgress?> RecordAsync(SpooledEnvelope envelope, List<RecipientResult> results, bool gateRefused)
     {
         var now = time.GetUtcNow();
         var final = results.Where(r => r.Outcome != DeliveryOutcome.Deferred)
@@ -99,13 +109,13 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         var deferred = results.Where(r => r.Outcome == DeliveryOutcome.Deferred).ToList();
         if (deferred.Count > 0)
             _lastError[envelope.QueueId] = deferred[0].Diagnostic;
-        return await store.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0
+        return await store.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0 || gateRefused
             ? p.WithOutcomes(final) with { NextAttemptAt = null }
             : p.WithOutcomes(final) with
             {
                 Attempts = p.Attempts + 1,
                 NextAttemptAt = RetrySchedule.Next(now, p.Attempts + 1, ExpiresAt(envelope), _options, Random.Shared.NextDouble()),
-            }, deferred.Count == 0 ? "attempt" : "deferred");
+            }, deferred.Count == 0 ? "attempt" : gateRefused ? "abandoned before completion; again once the gate allows" : "deferred");
     }
 
     private DateTimeOffset ExpiresAt(SpooledEnvelope envelope) => envelope.ReceivedAt + _options.MaxQueueLifetime;

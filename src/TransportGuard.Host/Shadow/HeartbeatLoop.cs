@@ -29,7 +29,9 @@ internal interface IHeartbeatListener
 /// <summary>
 /// XQUERYDISCARD every <see cref="ShadowOptions.ShadowHeartbeatFrequency"/> (docs/protocol.md). A query that
 /// fails or takes longer than one interval counts as failed; <see cref="ShadowOptions.ShadowHeartbeatRetryCount"/>
-/// failures in a row declare the primary down and take its shadows over, once. A changed spool incarnation means
+/// failures in a row, and at least that many intervals since the last good reply, declare the primary down and
+/// take its shadows over, once. The time floor is what the primary's lease counts on (HolderLeases): beats that
+/// bunch up after a stall must not take over sooner. A changed spool incarnation means
 /// the primary lost its queue: takeover at once. A batch is acknowledged only on the query after its discards are
 /// durable, so a lost reply costs a repeat, never a shadow.
 /// </summary>
@@ -37,6 +39,9 @@ internal sealed class HeartbeatLoop(string primary, IHeartbeatTransport transpor
 {
     private long _ack;
     private string? _incarnation;
+    private long _lastGood = time.GetTimestamp();
+    private bool _declaredDown;
+    private readonly TimeSpan _patience = options.ShadowHeartbeatFrequency * options.ShadowHeartbeatRetryCount;
 
     public int ConsecutiveFailures { get; private set; }
 
@@ -81,12 +86,17 @@ internal sealed class HeartbeatLoop(string primary, IHeartbeatTransport transpor
         {
             listener.Beat(primary, time.GetElapsedTime(started), failed: true);
             await transport.ResetAsync();
-            if (++ConsecutiveFailures == options.ShadowHeartbeatRetryCount)
+            if (++ConsecutiveFailures >= options.ShadowHeartbeatRetryCount && !_declaredDown && time.GetElapsedTime(_lastGood) >= _patience)
+            {
+                _declaredDown = true;
                 await listener.TakeOverAsync(primary, $"no answer to {ConsecutiveFailures} heartbeats ({ex.Message})");
+            }
             return;
         }
         listener.Beat(primary, time.GetElapsedTime(started), failed: false);
         ConsecutiveFailures = 0;
+        _lastGood = time.GetTimestamp();
+        _declaredDown = false;
         if (_incarnation is not null && reply.Incarnation != _incarnation)
         {
             _incarnation = reply.Incarnation;

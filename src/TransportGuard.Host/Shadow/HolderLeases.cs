@@ -4,29 +4,37 @@ using Microsoft.Extensions.Options;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// The primary's view of its holders. A primary delivers a message a holder shadows only while that holder's lease
-/// is fresh. The lease runs from the moment we sent a reply the holder has since acknowledged (so it has provably
-/// heard from us then), and is shorter than the holder's patience (its takeover comes at least (retry count - 1) x
-/// frequency after the last reply it got): a primary that was frozen (SIGSTOP, a long pause), cut off or restarted
-/// finds its lease expired and asks the holder what it took over before delivering anything (takeover fencing).
-/// A lapsed lease comes back only with the holder's answer to that question, never with a heartbeat: a holder that
-/// took over keeps querying us (to see us return), and its next acknowledged reply must not let us deliver what it
-/// now owns. Timestamps are monotonic, which keep counting while a process is stopped.
+/// The primary's view of its holders (docs/protocol.md, Lease). A primary delivers a message a holder shadows only
+/// while that holder's lease is fresh. The lease runs from the moment we sent a reply the holder has since
+/// acknowledged (so it had heard from us by then), for 0.8 x retry count x frequency: shorter than the holder's
+/// patience, since a holder takes over only after that many failed beats and at least that long after the last
+/// reply it got (HeartbeatLoop). So a primary that was frozen, cut off or restarted finds its lease expired before
+/// the holder can have taken over, and asks the holder before delivering (takeover fencing).
+/// A heartbeat that says NONE (the holder has declared us down never since, and holds no takeover of ours we have
+/// not acknowledged) renews the lease even after a lapse: nothing can have been taken. One that says TAKEN only
+/// extends a lease still fresh; a lapsed lease then comes back only with the holder's answer to XQUERYTAKEN.
+/// Timestamps are monotonic, which keep counting while a process is stopped.
 /// </summary>
 internal sealed class HolderLeases(IOptions<ShadowOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, long> _renewed = new(StringComparer.Ordinal);
-    private readonly TimeSpan _lease = options.Value.ShadowHeartbeatFrequency * Math.Max(1, options.Value.ShadowHeartbeatRetryCount - 1) * 0.8;
+    private readonly TimeSpan _lease = options.Value.ShadowHeartbeatFrequency * options.Value.ShadowHeartbeatRetryCount * 0.8;
 
     private readonly ConcurrentDictionary<string, byte> _waived = new(StringComparer.Ordinal);
 
-    /// <summary>A heartbeat: the holder has heard from us as of <paramref name="since"/> (a timestamp). It extends a
-    /// live lease (or starts the first one); it does not revive a lapsed or waived one.</summary>
-    public void Renew(string holder, long since)
+    /// <summary>A heartbeat: the holder has heard from us as of <paramref name="since"/> (a timestamp), and
+    /// <paramref name="tookOver"/> says whether it may have taken anything of ours over.</summary>
+    public void Renew(string holder, long since, bool tookOver = true)
     {
+        if (!tookOver)
+        {
+            _waived.TryRemove(holder, out _);
+            _renewed.AddOrUpdate(holder, since, (_, at) => at == Lapsed ? since : Math.Max(at, since));
+            return;
+        }
         if (_waived.ContainsKey(holder))
         {
-            // Heard from again after we delivered without its word: it may have taken over meanwhile, so ask it.
+            // Heard from again after we delivered without its word, and it took something over: ask it.
             _waived.TryRemove(holder, out _);
             return;
         }
@@ -45,7 +53,7 @@ internal sealed class HolderLeases(IOptions<ShadowOptions> options, TimeProvider
     /// from again (a dead holder cannot have taken anything over; duplicate detection covers one merely cut off).</summary>
     public void Waive(string holder)
     {
-        _renewed[holder] = Lapsed; // once heard from again, it is asked before its lease comes back
+        _renewed[holder] = Lapsed; // once heard from again, it is asked before its lease comes back, unless it says NONE
         _waived[holder] = 0;
     }
 

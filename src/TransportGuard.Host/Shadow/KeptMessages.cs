@@ -6,7 +6,7 @@ namespace TransportGuard.Shadow;
 /// What ends a message kept for shadow redundancy (docs/protocol.md): a discard notice or its acknowledgement
 /// releases it, a takeover turns a shadow into a message of our own.
 /// </summary>
-internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids)
+internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, TakenReports taken)
 {
     /// <summary>
     /// A hold on a delivered message ends: its primary discarded our shadow (<paramref name="shadowDiscarded"/>), or
@@ -35,6 +35,7 @@ internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids)
         if (!store.TryGet(queueId, out var shadow) || (shadow.Envelope.ShadowOf ?? store.Progress(queueId).Shadow) is not { } of)
             return null;
         var content = await store.ReadContentAsync(shadow.Envelope);
+        taken.Add(of.Primary, of.PrimaryQueueId);
         var copy = shadow.Envelope with
         {
             QueueId = ids.Next(), Chunks = [], ShadowOf = null, ShadowHolder = null, Bounce = null, TakenOverFrom = of,

@@ -44,7 +44,7 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
         var peer = peers.ByAddress(session.Remote.Address)!;
         var args = command.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (args.Length == 0 || args[0] != peer.Id)
-            return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack>" : ">")} (this address belongs to {peer.Id})");
+            return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack> [NONE|TAKEN]" : ">")} (this address belongs to {peer.Id})");
         switch (command.Name)
         {
             case "XSHADOW" when drain.Draining:
@@ -55,20 +55,21 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
                 return new SmtpReply(250, null, identity.NodeId);
             case "XQUERYDISCARD" or "XQDISCARD":
                 var ack = args.Length > 1 && long.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
-                return await DiscardAsync(peer.Id, ack);
+                // Only an explicit NONE says the holder has taken nothing of ours over that we have not acknowledged.
+                return await DiscardAsync(peer.Id, ack, tookOver: args is not [_, _, "NONE"]);
             default:
                 return await TakenAsync(peer.Id, args);
         }
     }
 
     /// <summary>XQUERYDISCARD: forget the acknowledged batch for good, then send what is still owed.</summary>
-    private async Task<SmtpReply> DiscardAsync(string holder, long ack)
+    private async Task<SmtpReply> DiscardAsync(string holder, long ack, bool tookOver)
     {
         var (acknowledged, sentAt, token, batch) = notices.Query(holder, ack, time.GetTimestamp());
         // Only an acknowledged reply proves the holder heard from us, and only as of when we sent it: queries that
         // sat in a socket while we were frozen carry an old ack and renew nothing (HolderLeases).
         if (sentAt is { } heardAt)
-            leases.Renew(holder, heardAt);
+            leases.Renew(holder, heardAt, tookOver);
         foreach (var id in acknowledged)
             await kept.ReleaseAsync(id, shadowDiscarded: false, $"discard acknowledged by {holder}");
         var lines = new List<string> { $"INCARNATION {identity.IncarnationId}", $"BATCH {token.ToString(CultureInfo.InvariantCulture)}" };

@@ -18,6 +18,7 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
     private readonly ShadowStore _shadows;
     private readonly TakeoverFence _fence;
     private readonly KeptMessages _kept;
+    private readonly TakenReports _taken;
     private readonly IMessageStore _store;
     private readonly SmtpClientProfile _profile;
     private readonly ShadowOptions _options;
@@ -25,10 +26,10 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
     private readonly TimeProvider _time;
     private readonly ILogger<ShadowManager> _logger;
 
-    public ShadowManager(PeerDirectory peers, ShadowStore shadows, TakeoverFence fence, KeptMessages kept, IMessageStore store, SmtpClientProfile profile,
+    public ShadowManager(PeerDirectory peers, ShadowStore shadows, TakeoverFence fence, KeptMessages kept, TakenReports taken, IMessageStore store, SmtpClientProfile profile,
         IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
     {
-        (_peers, _shadows, _fence, _kept, _store, _profile, _options, _metrics, _time, _logger) = (peers, shadows, fence, kept, store, profile, options.Value, metrics, time, logger);
+        (_peers, _shadows, _fence, _kept, _taken, _store, _profile, _options, _metrics, _time, _logger) = (peers, shadows, fence, kept, taken, store, profile, options.Value, metrics, time, logger);
         fence.Requested += OnFenceRequested; // subscribed before the queue starts recovering (hosted services are made first)
         registry.BeforeCollect(() =>
         {
@@ -54,7 +55,8 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
 
     private async Task RunLoopAsync(Peer peer, CancellationToken stoppingToken)
     {
-        await using var transport = new SmtpHeartbeatTransport(peer, _profile, _options.ShadowHeartbeatFrequency, _time);
+        await using var transport = new SmtpHeartbeatTransport(peer, _profile, _options.ShadowHeartbeatFrequency, _time,
+            () => _peers.IsDown(peer.Id) || _taken.Outstanding(peer.Id));
         await new HeartbeatLoop(peer.Id, transport, this, _options, _time).RunAsync(stoppingToken);
     }
 

@@ -9,7 +9,8 @@ namespace TransportGuard.Shadow;
 /// before a crash), discard notices owed, and recovered messages a holder may have taken over while we were down
 /// (fenced until it says).
 /// </summary>
-internal sealed class ShadowRecovery(IMessageStore store, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers, TakeoverFence fence) : IRecoveryHook
+internal sealed class ShadowRecovery(IMessageStore store, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers, TakeoverFence fence,
+    TakenReports taken) : IRecoveryHook
 {
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
@@ -26,8 +27,13 @@ internal sealed class ShadowRecovery(IMessageStore store, ShadowStore shadows, D
 
     /// <summary>Shadows already taken over (a copy names them): a crash between writing the copy and finishing the
     /// shadow must not make a second copy.</summary>
-    private HashSet<ShadowRef> TakenOver() =>
-        store.Unordered.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().Select(s => s with { Since = default }).ToHashSet();
+    private HashSet<ShadowRef> TakenOver()
+    {
+        var copies = store.Unordered.Select(m => m.Envelope.TakenOverFrom).OfType<ShadowRef>().ToList();
+        foreach (var copy in copies)
+            taken.Add(copy.Primary, copy.PrimaryQueueId); // its primary may not have been told yet
+        return copies.Select(s => s with { Since = default }).ToHashSet();
+    }
 
     private async Task RecoveredAsync(SpooledMessage message, MessageProgress progress, HashSet<ShadowRef> takenOver)
     {

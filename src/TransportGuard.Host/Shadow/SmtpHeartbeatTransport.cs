@@ -4,8 +4,10 @@ using TransportGuard.Delivery.Smtp;
 
 namespace TransportGuard.Shadow;
 
-/// <summary>XQUERYDISCARD over a persistent SMTP session to the primary (reopened after any failure).</summary>
-internal sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time) : IHeartbeatTransport
+/// <summary>XQUERYDISCARD over a persistent SMTP session to the primary (reopened after any failure). Each query
+/// says TAKEN while <paramref name="tookOver"/> holds (NONE otherwise): we declared the primary down, or hold takeover copies of its
+/// messages it has not acknowledged, so it must ask before its lease may come back (HolderLeases).</summary>
+internal sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time, Func<bool> tookOver) : IHeartbeatTransport
 {
     private SmtpClientConnection? _connection;
 
@@ -15,7 +17,8 @@ internal sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile pro
         // Heartbeats never ask for XSHADOW (no node id in the profile), and never wait on TLS.
         _connection ??= await SmtpClientConnection.OpenAsync(primary.Id, primary.EndPoint, profile with { ShadowNodeId = null }, TlsMode.None,
             timeouts, time, cancellationToken);
-        var reply = await _connection.CommandAsync($"XQUERYDISCARD {profile.ShadowNodeId} {ack.ToString(CultureInfo.InvariantCulture)}", timeout, cancellationToken);
+        var taken = tookOver() ? " TAKEN" : " NONE";
+        var reply = await _connection.CommandAsync($"XQUERYDISCARD {profile.ShadowNodeId} {ack.ToString(CultureInfo.InvariantCulture)}{taken}", timeout, cancellationToken);
         if (reply.Code != 250)
             throw new IOException($"{primary.Id} answered XQUERYDISCARD with {reply}");
         string? incarnation = null;

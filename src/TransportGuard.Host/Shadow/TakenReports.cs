@@ -7,7 +7,8 @@ namespace TransportGuard.Shadow;
 /// The holder's side of XQUERYTAKEN (docs/protocol.md, Fencing): what it took over from a primary, in pages of at
 /// most <see cref="PageSize"/> ids in queue-id order, so an answer of any size fits bounded replies. Answering
 /// changes nothing: a delivered copy kept for the question is forgotten only when the primary acknowledges the
-/// answer (ACK), after it has dropped what was taken; a lost or timed-out reply is simply asked again.
+/// answer (ACK), after it has dropped what was taken; a lost or timed-out reply is simply asked again. Until then
+/// the takeover is outstanding, and our heartbeats to that primary say TAKEN.
 /// </summary>
 internal sealed class TakenReports(IMessageStore store)
 {
@@ -16,6 +17,16 @@ internal sealed class TakenReports(IMessageStore store)
 
     /// <summary>Per primary, the ids reported to it since its last acknowledgement.</summary>
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _reported = new(StringComparer.Ordinal);
+
+    /// <summary>Per primary, the ids taken over here that it has not acknowledged (rebuilt at start from the copies
+    /// in the spool, so a restart forgets no takeover; it may only ask once more).</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _outstanding = new(StringComparer.Ordinal);
+
+    /// <summary>A takeover of <paramref name="primaryQueueId"/> is under way or done: recorded before the copy is written.</summary>
+    public void Add(string primary, string primaryQueueId) => _outstanding.GetOrAdd(primary, _ => new(StringComparer.Ordinal))[primaryQueueId] = 0;
+
+    /// <summary>Whether the primary has yet to acknowledge a takeover of ours.</summary>
+    public bool Outstanding(string primary) => _outstanding.TryGetValue(primary, out var ids) && !ids.IsEmpty;
 
     /// <summary>The primary's queue ids taken over here after <paramref name="after"/>, and the id to continue
     /// after when there are more.</summary>
@@ -37,6 +48,9 @@ internal sealed class TakenReports(IMessageStore store)
     {
         if (!_reported.TryRemove(primary, out var reported))
             return 0;
+        if (_outstanding.TryGetValue(primary, out var outstanding))
+            foreach (var id in reported.Keys)
+                outstanding.TryRemove(id, out _);
         var forgotten = 0;
         foreach (var message in TakenFrom(primary).ToList())
         {
