@@ -174,7 +174,9 @@ internal sealed partial class QueueScheduler : BackgroundService
     {
         await foreach (var queueId in _ready.Reader.ReadAllAsync(stoppingToken))
         {
-            if (_paused || !_store.TryGet(queueId, out var message))
+            // A failed spool records nothing more: an attempt now could deliver without being able to say so, and
+            // would then deliver again on every retry. The gateway restarts once space is back and recovery resumes.
+            if (_paused || _store.Faulted || !_store.TryGet(queueId, out var message))
                 continue;
             var progress = _store.Progress(queueId);
             if (progress.Held || progress.NextAttemptAt > _time.GetUtcNow() || _active.ContainsKey(queueId)
@@ -209,9 +211,11 @@ internal sealed partial class QueueScheduler : BackgroundService
         catch (Exception ex)
         {
             // The spool refused a record (a failed commit) or something unforeseen: leave the message as the log
-            // has it and look at it again after the first retry delay.
+            // has it and look at it again after the first retry delay; after a failed commit, only after the restart
+            // that reopens the spool (recovery schedules it then).
             LogAttemptFailed(ex, queueId);
-            Defer(queueId, _time.GetUtcNow() + _options.RetryInitialDelay);
+            if (!_store.Faulted)
+                Defer(queueId, _time.GetUtcNow() + _options.RetryInitialDelay);
         }
         finally
         {

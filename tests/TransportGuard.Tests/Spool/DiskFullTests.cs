@@ -6,7 +6,7 @@ namespace TransportGuard.Tests.Spool;
 /// <summary>A real full disk (a small tmpfs): never a 250 for what is not durable, and mail resumes when space returns.
 /// Run alone: filling a disk while other tests start and kill gateways makes timing-dependent failures hard to read.</summary>
 [Collection(nameof(DiskFullTests))]
-public sealed class DiskFullTests
+public sealed partial class DiskFullTests
 {
     private static readonly string Body = "Subject: fill\r\n\r\n" + string.Concat(Enumerable.Repeat(new string('x', 98) + "\r\n", 3000)); // ~300 KB
 
@@ -118,6 +118,39 @@ public sealed class DiskFullTests
             await spool.ReadContentAsync(message.Envelope, TestContext.Current.CancellationToken);
         }
     }
+
+    [Fact]
+    public async Task A_delivery_whose_outcome_cannot_be_recorded_is_not_repeated_while_the_spool_is_failed()
+    {
+        using var disk = Tmpfs.Mount(96);
+        var ballast = disk.Ballast(40);
+        var data = Path.Combine(disk.Path, "data");
+        await using var hop = ScriptedNextHop.Start();
+        await using var gateway = await GatewayProcess.StartAsync(data, "--Spool:MinimumFreeBytes", "0", "--Spool:MaintenanceInterval", "00:00:00.300",
+            "--relay-to", $"127.0.0.1:{hop.Port}", "--Queue:Suspended", "false", "--Queue:RetryInitialDelay", "00:00:00.200", "--Queue:RetryJitter", "0");
+        await using (var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint))
+        {
+            RawSmtpClient.Reply reply;
+            var sent = 0;
+            do
+            {
+                await client.BeginDataAsync();
+                reply = await client.CommandAsync(Body + ".");
+            }
+            while (reply.Code == 250 && ++sent < 300);
+            Assert.Equal(451, reply.Code);
+        }
+
+        // The disk stays full for a while: each message reached the next hop at most once meanwhile.
+        await Task.Delay(TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken);
+        var deliveries = hop.Messages.Select(m => QueueIdOf().Match(m.Text).Groups[1].Value).CountBy(id => id).ToList();
+        Assert.True(deliveries.All(d => d.Value == 1), "delivered again while the spool was failed: "
+            + string.Join(", ", deliveries.Where(d => d.Value > 1).Select(d => $"{d.Key} x{d.Value}")));
+        File.Delete(ballast);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"with E?SMTPS?A? id ([0-9A-Z]{15})")]
+    private static partial System.Text.RegularExpressions.Regex QueueIdOf();
 }
 
 [CollectionDefinition(nameof(DiskFullTests), DisableParallelization = true)]
