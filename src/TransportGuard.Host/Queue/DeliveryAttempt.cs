@@ -56,7 +56,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
                 await DeliveredAsync(message, progress, results);
                 return null;
             }
-            progress = await RecordAsync(envelope, results, gateRefused: Volatile.Read(ref refused) != 0);
+            progress = await RecordAsync(envelope, results, again: Volatile.Read(ref refused) != 0 || stoppingToken.IsCancellationRequested);
             return progress is null ? null : await SettleAsync(message, progress, results);
         }
         return progress is null ? null : await SettleAsync(message, progress);
@@ -82,7 +82,13 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         {
             results = await _destinations.RunAsync(job.Destination, () => agents.For(job.Route).DeliverAsync(job, stoppingToken), stoppingToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped past the grace period: this job is deferred, and what the other jobs' next hops accepted is
+            // still recorded (else it would be delivered again after the restart).
+            results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.2", $"delivery to {job.Destination} stopped: the gateway is stopping"))];
+        }
+        catch (Exception ex)
         {
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
@@ -97,9 +103,10 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
     }
 
     /// <summary>Writes this attempt's outcomes, and the next attempt's time if anything was deferred, durably. A
-    /// delivery a gate abandoned at its point of no return is no failure of the next hop: it goes again as soon as
-    /// the gate lets it start (the gate parks it until then), without a backoff.</summary>
-    private async Task<MessageProgress?> RecordAsync(SpooledEnvelope envelope, List<RecipientResult> results, bool gateRefused)
+    /// delivery a gate abandoned at its point of no return, or one cut short by a stop, is no failure of the next
+    /// hop (<paramref name="again"/>): it goes again as soon as the gate lets it start, or at the restart, without a
+    /// backoff.</summary>
+    private async Task<MessageProgress?> RecordAsync(SpooledEnvelope envelope, List<RecipientResult> results, bool again)
     {
         var now = time.GetUtcNow();
         var final = results.Where(r => r.Outcome != DeliveryOutcome.Deferred)
@@ -109,13 +116,13 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         var deferred = results.Where(r => r.Outcome == DeliveryOutcome.Deferred).ToList();
         if (deferred.Count > 0)
             _lastError[envelope.QueueId] = deferred[0].Diagnostic;
-        return await store.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0 || gateRefused
+        return await store.RecordProgressAsync(envelope.QueueId, p => deferred.Count == 0 || again
             ? p.WithOutcomes(final) with { NextAttemptAt = null }
             : p.WithOutcomes(final) with
             {
                 Attempts = p.Attempts + 1,
                 NextAttemptAt = RetrySchedule.Next(now, p.Attempts + 1, ExpiresAt(envelope), _options, Random.Shared.NextDouble()),
-            }, deferred.Count == 0 ? "attempt" : gateRefused ? "abandoned before completion; again once the gate allows" : "deferred");
+            }, deferred.Count == 0 ? "attempt" : again ? "abandoned before completion; again without a backoff" : "deferred");
     }
 
     private DateTimeOffset ExpiresAt(SpooledEnvelope envelope) => envelope.ReceivedAt + _options.MaxQueueLifetime;

@@ -36,11 +36,18 @@ internal sealed class QueueOptions : IValidatable
     /// defer_transports): for maintenance of a next hop, or to inspect what arrives.</summary>
     public bool Suspended { get; set; }
 
+    /// <summary>On a stop (SIGTERM), how long deliveries already under way may run on to hear their next hop's reply,
+    /// so that what it accepted is recorded and not delivered again after the restart. Keep it under the host's
+    /// shutdown timeout (30 s).</summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
     public IEnumerable<string> Validate()
     {
         foreach (var (key, value) in new[] { (nameof(MaxQueueLifetime), MaxQueueLifetime), (nameof(RetryInitialDelay), RetryInitialDelay), (nameof(RetryMaxDelay), RetryMaxDelay) })
             if (Check.Positive($"{Section}:{key}", value) is { } error)
                 yield return error;
+        if (StopGracePeriod < TimeSpan.Zero || StopGracePeriod > TimeSpan.FromSeconds(25))
+            yield return $"{Section}:{nameof(StopGracePeriod)} must be between 0 and 25 seconds, under the host's shutdown timeout (got {StopGracePeriod})";
         if (RetryMaxDelay < RetryInitialDelay)
             yield return $"{Section}:{nameof(RetryMaxDelay)} must not be shorter than {nameof(RetryInitialDelay)}";
         if (RetryJitter is < 0 or >= 1)

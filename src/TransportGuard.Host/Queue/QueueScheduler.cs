@@ -29,6 +29,8 @@ internal sealed partial class QueueScheduler : BackgroundService
     private readonly ConcurrentDictionary<string, Task> _active = new(StringComparer.Ordinal);
     private readonly Lock _dispatchLock = new();
     private volatile bool _paused;
+    /// <summary>Cancels running deliveries: on a stop, only after <see cref="QueueOptions.StopGracePeriod"/>.</summary>
+    private readonly CancellationTokenSource _abort = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public QueueScheduler(IMessageStore store, DeliveryAttempt attempt, IEnumerable<IDeliveryGate> gates, IEnumerable<IRecoveryHook> recovery,
@@ -75,7 +77,11 @@ internal sealed partial class QueueScheduler : BackgroundService
         finally
         {
             _store.Committed -= OnCommitted;
-            // Attempts see the same token; wait for them so none outlives the spool they write to.
+            // Deliveries under way may finish and record what their next hop accepted, within the grace period;
+            // wait for them so none outlives the spool they write to.
+            if (!_active.IsEmpty)
+                LogStopping(_active.Count, _options.StopGracePeriod.TotalSeconds);
+            _abort.CancelAfter(_options.StopGracePeriod);
             await Task.WhenAll(_active.Values);
         }
     }
@@ -84,6 +90,7 @@ internal sealed partial class QueueScheduler : BackgroundService
     {
         base.Dispose();
         _activeSlots.Dispose();
+        _abort.Dispose();
     }
 
     // New mail goes straight to the dispatcher, which leaves alone what is not ours to deliver (a shadow copy).
@@ -192,21 +199,21 @@ internal sealed partial class QueueScheduler : BackgroundService
                 _activeSlots.Release();
                 continue;
             }
-            _ = RunAttemptAsync(message, attempt, stoppingToken);
+            _ = RunAttemptAsync(message, attempt, _abort.Token);
         }
     }
 
-    private async Task RunAttemptAsync(SpooledMessage message, TaskCompletionSource done, CancellationToken stoppingToken)
+    private async Task RunAttemptAsync(SpooledMessage message, TaskCompletionSource done, CancellationToken abortToken)
     {
         var queueId = message.Envelope.QueueId;
         try
         {
-            if (await _attempt.RunAsync(message, () => MayComplete(message), stoppingToken) is { } next)
+            if (await _attempt.RunAsync(message, () => MayComplete(message), abortToken) is { } next)
                 Schedule(queueId, next);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
         {
-            // Stopping: nothing was recorded for this attempt, so recovery retries it.
+            // Stopped past the grace period before anything was recorded for this attempt: recovery retries it.
         }
         catch (Exception ex)
         {
@@ -251,6 +258,9 @@ internal sealed partial class QueueScheduler : BackgroundService
 
     [LoggerMessage(4007, LogLevel.Warning, "Deliveries are suspended (Queue:Suspended): mail is queued, not delivered")]
     private partial void LogSuspended();
+
+    [LoggerMessage(4009, LogLevel.Information, "Stopping: {Count} delivery attempt(s) under way may finish within {Seconds} s")]
+    private partial void LogStopping(int count, double seconds);
 
     [LoggerMessage(4005, LogLevel.Error, "{QueueId}: delivery attempt failed; it will be retried")]
     private partial void LogAttemptFailed(Exception exception, string queueId);

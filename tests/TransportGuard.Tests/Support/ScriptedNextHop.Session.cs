@@ -114,6 +114,8 @@ internal sealed partial class ScriptedNextHop
         if (reply.StartsWith('2'))
             Messages.Enqueue(new ReceivedMessage(from, [.. recipients], body, mailParameters, viaBdat));
         recipients.Clear();
+        if (_script.DataReplyDelay > TimeSpan.Zero)
+            await Task.Delay(_script.DataReplyDelay);
         await ReplyAsync(stream, reply);
     }
 

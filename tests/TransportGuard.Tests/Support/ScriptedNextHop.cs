@@ -25,6 +25,10 @@ internal sealed class NextHopScript
     /// <summary>The reply to the end of data for the n-th message body received.</summary>
     public Func<int, string?> DataReply { get; init; } = _ => null;
 
+    /// <summary>How long the reply to the end of data waits after the message is taken (recorded), as when a next
+    /// hop has committed a message and its 250 is still on its way.</summary>
+    public TimeSpan DataReplyDelay { get; init; }
+
     /// <summary>True: answer MAIL and RCPT only once DATA or a BDAT has come, so a client that waits for those
     /// replies before it goes on (one that does not pipeline) never gets them.</summary>
     public bool HoldEnvelopeRepliesUntilBody { get; init; }
