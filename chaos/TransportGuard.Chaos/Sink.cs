@@ -7,7 +7,8 @@ namespace TransportGuard.Chaos;
 /// <summary>
 /// A recording mailbox server: ESMTP with PIPELINING (DATA only, no CHUNKING), one durable line per accepted
 /// recipient written and fsynced before the 250:
-/// <c>unix-ms TAB Message-ID TAB recipient TAB client's EHLO name TAB sink name TAB sender TAB bytes</c>.
+/// <c>unix-ms TAB Message-ID TAB recipient TAB client's EHLO name TAB sink name TAB sender TAB bytes TAB inner</c>,
+/// inner being, for a report (null sender), the first Message-ID in its body: the message it reports on.
 /// <c>--reject REGEX</c>: recipients matching it get 550 5.1.1 (a permanent failure) at RCPT.
 /// </summary>
 public static class Sink
@@ -83,14 +84,14 @@ public static class Sink
                     case "DATA":
                         if (!inTx || rcpts.Count == 0) { await Say("554 5.5.1 No valid recipients"); break; }
                         await Say("354 End data with <CR><LF>.<CR><LF>");
-                        var (messageId, size, ok) = await ReadDataAsync(reader, ct);
+                        var (messageId, inner, size, ok) = await ReadDataAsync(reader, ct);
                         if (!ok) return;
                         var now = Clock.NowMs();
                         var text = new StringBuilder();
                         foreach (var r in rcpts)
                         {
                             if (text.Length > 0) text.Append('\n');
-                            text.Append($"{now}\t{messageId}\t{r}\t{helo}\t{name}\t{(from.Length == 0 ? "<>" : from)}\t{size}");
+                            text.Append($"{now}\t{messageId}\t{r}\t{helo}\t{name}\t{(from.Length == 0 ? "<>" : from)}\t{size}\t{inner}");
                         }
                         await log.AppendAsync(text.ToString());
                         inTx = false; rcpts.Clear();
@@ -123,23 +124,25 @@ public static class Sink
     }
 
     /// <summary>Reads message data up to the lone dot; returns its Message-ID header (or "-") and size.</summary>
-    private static async Task<(string MessageId, long Size, bool Ok)> ReadDataAsync(LineReader reader, CancellationToken ct)
+    private static async Task<(string MessageId, string Inner, long Size, bool Ok)> ReadDataAsync(LineReader reader, CancellationToken ct)
     {
         var messageId = "-";
+        var inner = "-";
         var inHeaders = true;
         long size = 0;
         while (true)
         {
             var b = await reader.ReadLineBytesAsync(ct);
-            if (b is null) return (messageId, size, false);
-            if (b.Length == 1 && b[0] == '.') return (messageId, size, true);
+            if (b is null) return (messageId, inner, size, false);
+            if (b.Length == 1 && b[0] == '.') return (messageId, inner, size, true);
             size += b.Length + 2;
-            if (!inHeaders) continue;
-            if (b.Length == 0) { inHeaders = false; continue; }
-            if (b.Length > 11 && (b[0] == 'M' || b[0] == 'm'))
+            if (inHeaders && b.Length == 0) { inHeaders = false; continue; }
+            if (b.Length > 11 && (b[0] == 'M' || b[0] == 'm') && (inHeaders || inner == "-"))
             {
                 var h = Encoding.Latin1.GetString(b);
-                if (h.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase)) messageId = h[11..].Trim();
+                if (!h.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase)) continue;
+                if (inHeaders) messageId = h[11..].Trim();
+                else inner = h[11..].Trim();
             }
         }
     }

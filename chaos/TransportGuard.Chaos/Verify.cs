@@ -52,7 +52,9 @@ public static class Verify
             s.AppendLine(CultureInfo.InvariantCulture, $"sender_unknown_outcomes={gen.Unknown} (connection cut after the data; the sender retried)");
             s.AppendLine(CultureInfo.InvariantCulture, $"duplicated_pairs={dupPairs.Count} extra_deliveries={extra} duplicated_after_sender_retry={dupFromRetry} duplicated_without_sender_retry={dupPairs.Count - dupFromRetry}");
             s.AppendLine(CultureInfo.InvariantCulture, $"unacked_pairs_delivered={unknownKnown} unknown_message_ids_in_sinks={stray} rejected_recipients_delivered={badDelivered}");
-            s.AppendLine(CultureInfo.InvariantCulture, $"bounces={bounces.Count} bounce_recipients={string.Join(',', bounces.GroupBy(b => b).Select(g => $"{g.Key}x{g.Count()}"))}");
+            var reported = bounces.GroupBy(b => b).ToList();
+            s.AppendLine(CultureInfo.InvariantCulture, $"bounces={bounces.Count} messages_with_rejected_recipients_acked={gen.AckedWithBad} messages_bounced={reported.Count} messages_bounced_more_than_once={reported.Count(g => g.Count() > 1)}");
+            foreach (var g in reported.Where(g => g.Count() > 1).Take(100)) s.AppendLine(CultureInfo.InvariantCulture, $"dup-bounce {g.Key} x{g.Count()}");
             s.AppendLine(CultureInfo.InvariantCulture, $"deadline_ms={deadline}");
             s.AppendLine("# lost (Message-ID recipient):");
             foreach (var p in lostPairs.Take(200)) s.AppendLine(CultureInfo.InvariantCulture, $"lost {p.Id} {p.Rcpt}");
@@ -76,7 +78,7 @@ public static class Verify
         public HashSet<string> AckedIds { get; } = [];
         public HashSet<string> Ids { get; } = [];
         public Dictionary<string, int> DataAttempts { get; } = [];
-        public int Unknown, PermFailed, Abandoned;
+        public int Unknown, PermFailed, Abandoned, AckedWithBad;
     }
 
     private static GenRecord ReadGen(string path)
@@ -92,7 +94,7 @@ public static class Verify
             switch (ev)
             {
                 case "ack":
-                    g.AckedIds.Add(id);
+                    if (g.AckedIds.Add(id) && f[5].Contains("bad-", StringComparison.Ordinal)) g.AckedWithBad++;
                     foreach (var r in f[5].Split(','))
                         if (!r.StartsWith("bad-", StringComparison.Ordinal)) g.AckedPairs.Add(new Pair(id, r));
                     break;
@@ -117,7 +119,7 @@ public static class Verify
             {
                 var f = line.Split('\t');
                 if (f.Length < 7) continue;
-                if (f[5] == "<>") { bounces.Add(f[2]); continue; }
+                if (f[5] == "<>") { bounces.Add(f.Length > 7 ? f[7] : "-"); continue; }
                 var p = new Pair(f[1], f[2]);
                 if (!d.TryGetValue(p, out var list)) d[p] = list = [];
                 list.Add(new Delivery(long.Parse(f[0], CultureInfo.InvariantCulture), f[3], f[4]));

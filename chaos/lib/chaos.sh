@@ -172,6 +172,12 @@ finish() {
     fault "settled: queued=$(metric_sum transportguard_queue_messages) shadows=$(metric_sum transportguard_shadow_messages)"
     counts=$(dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" --summary "$RUN/summary.txt")
   fi
+  local id
+  for id in "${!NODE_HTTP[@]}"; do   # the nodes' view at the end, for whoever reads the run directory
+    curl -s --max-time 2 "http://${NODE_HTTP[$id]}/metrics" | grep '^transportguard_' > "$RUN/$id/metrics.txt" 2>/dev/null || true
+    curl -s --max-time 2 "http://${NODE_HTTP[$id]}/api/queue?limit=1000" > "$RUN/$id/queue.json" 2>/dev/null || true
+    curl -s --max-time 2 "http://${NODE_HTTP[$id]}/api/shadow" > "$RUN/$id/shadow.json" 2>/dev/null || true
+  done
   stop_all
   local acked lost dup late verdict=PASS
   eval "$(echo "$counts" | tr ' ' '\n' | grep -E '^(acked|delivered|lost|duplicated|late)=[0-9]+$' || true)"
