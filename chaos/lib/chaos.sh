@@ -5,7 +5,8 @@
 
 TG_DLL=$BUILD/tg/transportguard.dll
 TOOL_DLL=$BUILD/tool/tg-chaos.dll
-DRAIN=${DRAIN:-60}          # seconds after the load ends by which every acknowledged message must be delivered
+DRAIN=60                    # seconds after the load ends by which every acknowledged message must be delivered
+                            # (a scenario may set its own; DRAIN_OVERRIDE, from the smoke, wins)
 GRACE=${GRACE:-20}          # how long after that deadline we still look for late (then lost) messages
 SETTLE=${SETTLE:-40}        # at most this long, after everything arrived, for queues and shadows to empty
 GIVE_UP=${GIVE_UP:-60}      # the generator stops retrying unacknowledged messages this long after the load
@@ -43,8 +44,9 @@ node() {
   { printf '%s\n' --node-id "$id" --smtp "$smtp" --http "$http" --data "$RUN/$id/data" --hostname "$id.chaos.test" \
       --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 "${PEERS[@]}" "$@"; } > "$RUN/$id/args"
   NODE_HTTP[$id]=$http
-  node_start "$id"
+  node_start "$id" ${NODE_NOWAIT:+nowait}
 }
+nodes_wait() { local id; for id in "$@"; do node_wait "$id" 0; done; }   # after NODE_NOWAIT=1 node ...
 node_start() { # ID [nowait]
   local id=$1 args; mapfile -t args < "$RUN/$id/args"
   local before; before=$(grep -c "SMTP listening" "$RUN/$id/node.log" 2>/dev/null || true)
@@ -112,10 +114,11 @@ cluster4() { # [extra hub switches...]
   sink mbox-b $MBB:25 "${REJECT_B:-}"
   sink bounces $MBX:25
   local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
-  node h1 $H1:25 $H1:9525 "${hub[@]}"
-  node h2 $H2:25 $H2:9525 "${hub[@]}"
-  node e1 $E1:25 $E1:9525 --relay-to $H1:25,$H2:25
-  node e2 $E2:25 $E2:9525 --relay-to $H2:25,$H1:25
+  NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
+  NODE_NOWAIT=1 node h2 $H2:25 $H2:9525 "${hub[@]}"
+  NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to $H1:25,$H2:25
+  NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to $H2:25,$H1:25
+  nodes_wait h1 h2 e1 e2
   GEN_TARGETS=$E1:25,$E2:25
   fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX"
 }
@@ -155,6 +158,7 @@ finish() {
     fault "load over: $(tail -1 "$RUN/gen.log" 2>/dev/null)"
   fi
   local end_ms; end_ms=$(now_ms)
+  DRAIN=${DRAIN_OVERRIDE:-$DRAIN}; [ "$DRAIN" -lt "${DRAIN_MIN:-0}" ] && DRAIN=$DRAIN_MIN
   local deadline=$(( end_ms + DRAIN * 1000 ))
   local counts=""
   if [ -z "${VERDICT_ERROR:-}" ] && [ -f "$RUN/gen.rec" ]; then

@@ -6,14 +6,16 @@ DESCRIPTION="takeover of more than 5,000 queued messages, next hop down, hub kil
 DEFAULT_DURATION=5200   # here: the number of messages
 LOAD_SECONDS=120
 DRAIN=90
+DRAIN_MIN=90   # even in the smoke: thousands of messages to deliver after the restart
 scenario() {
   PEERS=(--peer e1@$E1:25 --peer e2@$E2:25 --peer h1@$H1:25 --peer h2@$H2:25)
   local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25)
   sink_file mbox-a; sink_file mbox-b; sink_file bounces   # not started yet: the next hop is down
-  node h1 $H1:25 $H1:9525 "${hub[@]}"
-  node h2 $H2:25 $H2:9525 "${hub[@]}"
-  node e1 $E1:25 $E1:9525 --relay-to $H1:25,$H2:25
-  node e2 $E2:25 $E2:9525 --relay-to $H1:25,$H2:25
+  NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
+  NODE_NOWAIT=1 node h2 $H2:25 $H2:9525 "${hub[@]}"
+  NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to $H1:25,$H2:25
+  NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to $H1:25,$H2:25
+  nodes_wait h1 h2 e1 e2
   fault "cluster up, mailbox sinks down: every message queues on h1"
   load --targets $E1:25,$E2:25 --count "$DURATION" --rate 0 --sessions 8 --sizes small
   # Until every message is acknowledged and h1 holds them (bounded by the generator's own give-up).

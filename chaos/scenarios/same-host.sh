@@ -8,10 +8,11 @@ scenario() {
   PEERS=(--peer e1@$ip:2501 --peer e2@$ip:2502 --peer h1@$ip:2503 --peer h2@$ip:2504)
   sink mbox-a $ip:2601; sink mbox-b $ip:2602; sink bounces $ip:2603
   local hub=(--Delivery:Routes:a.test smtp:$ip:2601 --Delivery:Routes:b.test smtp:$ip:2602 --Delivery:DefaultRoute smtp:$ip:2603)
-  node h1 $ip:2503 $ip:9503 "${hub[@]}"
-  node h2 $ip:2504 $ip:9504 "${hub[@]}"
-  node e1 $ip:2501 $ip:9501 --relay-to $ip:2503,$ip:2504
-  node e2 $ip:2502 $ip:9502 --relay-to $ip:2504,$ip:2503
+  NODE_NOWAIT=1 node h1 $ip:2503 $ip:9503 "${hub[@]}"
+  NODE_NOWAIT=1 node h2 $ip:2504 $ip:9504 "${hub[@]}"
+  NODE_NOWAIT=1 node e1 $ip:2501 $ip:9501 --relay-to $ip:2503,$ip:2504
+  NODE_NOWAIT=1 node e2 $ip:2502 $ip:9502 --relay-to $ip:2504,$ip:2503
+  nodes_wait h1 h2 e1 e2
   fault "cluster up on $ip: e1=2501 e2=2502 h1=2503 h2=2504"
   load --targets $ip:2501,$ip:2502 --duration "$DURATION" --rate 40 --sessions 6
   local hub_id; hub_id=$(pick_one h1 h2)
