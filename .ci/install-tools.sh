@@ -12,6 +12,13 @@ perl -MNet::SSLeay -e1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl libio-socket
 command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 # The crash and takeover tests signal real processes with kill(1) (SIGTERM, SIGSTOP, SIGCONT).
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || need+=(procps)
+# The chaos suite (chaos/run): partitions with iptables inside a private network namespace (ip, unshare), the
+# nodes' /metrics with curl, fault times with bc.
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v bc >/dev/null 2>&1 || need+=(bc)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
