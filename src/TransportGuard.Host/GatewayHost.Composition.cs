@@ -38,6 +38,9 @@ internal static partial class GatewayHost
         services.AddHostedService(sp => sp.GetRequiredService<ShadowManager>());
     }
 
+    /// <summary>Registered after the SMTP listener, so that on a stop it runs while peers can still reach us.</summary>
+    private static void ComposeStop(IServiceCollection services) => services.AddHostedService<QuietStop>();
+
     /// <summary>How this node appears as an SMTP client: its EHLO name, its node address as the source (peers know
     /// each other by address), and its node id for XSHADOW when it has peers.</summary>
     private static SmtpClientProfile ClientProfile(IServiceProvider services)

@@ -56,6 +56,7 @@ internal static partial class GatewayHost
         builder.Services.AddShadow(builder.Configuration);
         Compose(builder.Services);
         builder.Services.AddSmtpServer(builder.Configuration);
+        ComposeStop(builder.Services);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapHttpEndpoint();

@@ -12,7 +12,7 @@ namespace TransportGuard.Shadow;
 /// (500 5.5.1), which the session logs.
 /// </summary>
 internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices,
-    KeptMessages kept, TakenReports taken, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
+    KeptMessages kept, TakenReports taken, TakeoverGuard guard, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
 {
     private static readonly string[] Verbs = ["XSHADOW", "XQUERYDISCARD", "XQDISCARD", "XQUERYTAKEN"];
 
@@ -92,6 +92,8 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
         }
         if (args is not ([_] or [_, "AFTER", _]))
             return new SmtpReply(501, "5.5.4", "Syntax: XQUERYTAKEN <your-node-id> [AFTER <queue-id> | ACK]");
+        if (args.Length == 1)
+            await guard.HaltAsync(primary); // it is alive: what we have copied by now is all we take
         var (page, next) = taken.Page(primary, args.Length == 3 ? args[2] : null);
         LogTakenReported(primary, page.Count);
         var lines = page.Chunk(20).Select(ids => "TAKEN " + string.Join(' ', ids)).ToList();

@@ -13,8 +13,18 @@ internal sealed partial class ShadowManager
     /// </summary>
     private async Task TakeOverEachAsync(string primary, IReadOnlyList<KeyValuePair<string, string>> shadows)
     {
-        foreach (var (primaryQueueId, local) in shadows)
+        using var slot = await _guard.EnterAsync(primary);
+        for (var i = 0; i < shadows.Count; i++)
         {
+            var (primaryQueueId, local) = shadows[i];
+            if (_guard.Halted(primary))
+            {
+                // The primary is back and asked what we took: the rest stay its to deliver.
+                foreach (var (rest, restLocal) in shadows.Skip(i))
+                    _shadows.Add(primary, rest, restLocal);
+                LogTakeoverHalted(primary, shadows.Count - i);
+                return;
+            }
             try
             {
                 await _kept.TakeOverAsync(local);
@@ -59,6 +69,9 @@ internal sealed partial class ShadowManager
 
     [LoggerMessage(5105, LogLevel.Warning, "{QueueId}: takeover of the shadow of {Primary} failed for now and is tried again ({Reason})")]
     private partial void LogTakeoverDeferred(string queueId, string primary, string reason);
+
+    [LoggerMessage(5107, LogLevel.Warning, "Peer {Primary} is back and asked what we took: {Count} shadow message(s) not yet copied stay shadows")]
+    private partial void LogTakeoverHalted(string primary, int count);
 
     [LoggerMessage(5106, LogLevel.Warning, "Peer {Primary} is still down: taking over {Count} shadow message(s) that came since")]
     private partial void LogCaughtUp(string primary, int count);

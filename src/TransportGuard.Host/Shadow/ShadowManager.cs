@@ -19,6 +19,7 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
     private readonly TakeoverFence _fence;
     private readonly KeptMessages _kept;
     private readonly TakenReports _taken;
+    private readonly TakeoverGuard _guard;
     private readonly IMessageStore _store;
     private readonly SmtpClientProfile _profile;
     private readonly ShadowOptions _options;
@@ -26,10 +27,10 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
     private readonly TimeProvider _time;
     private readonly ILogger<ShadowManager> _logger;
 
-    public ShadowManager(PeerDirectory peers, ShadowStore shadows, TakeoverFence fence, KeptMessages kept, TakenReports taken, IMessageStore store, SmtpClientProfile profile,
+    public ShadowManager(PeerDirectory peers, ShadowStore shadows, TakeoverFence fence, KeptMessages kept, TakenReports taken, TakeoverGuard guard, IMessageStore store, SmtpClientProfile profile,
         IOptions<ShadowOptions> options, RedundancyMetrics metrics, MetricsRegistry registry, TimeProvider time, ILogger<ShadowManager> logger)
     {
-        (_peers, _shadows, _fence, _kept, _taken, _store, _profile, _options, _metrics, _time, _logger) = (peers, shadows, fence, kept, taken, store, profile, options.Value, metrics, time, logger);
+        (_peers, _shadows, _fence, _kept, _taken, _guard, _store, _profile, _options, _metrics, _time, _logger) = (peers, shadows, fence, kept, taken, guard, store, profile, options.Value, metrics, time, logger);
         fence.Requested += OnFenceRequested; // subscribed before the queue starts recovering (hosted services are made first)
         registry.BeforeCollect(() =>
         {

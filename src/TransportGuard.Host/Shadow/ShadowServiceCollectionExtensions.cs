@@ -19,6 +19,7 @@ internal static class ShadowServiceCollectionExtensions
         services.AddSingleton<TakeoverFence>();
         services.AddSingleton<KeptMessages>();
         services.AddSingleton<TakenReports>();
+        services.AddSingleton<TakeoverGuard>();
         services.AddSingleton<ShadowKeeper>();
         services.AddSingleton<ShadowRecovery>();
         services.AddSingleton<ShadowCopier>();

@@ -88,4 +88,36 @@ public sealed class TerminalOutcomeNoticeTests
         TempDirectory.Delete(edgeData);
         TempDirectory.Delete(hubData);
     }
+
+    [Fact]
+    public async Task A_clean_stop_right_after_delivering_waits_for_the_discard_acknowledgements_so_its_holder_takes_nothing_over()
+    {
+        await using var sink = ScriptedNextHop.Start();
+        var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
+        var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
+        string[] Node(string id, string address, int port) =>
+            ["--node-id", id, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", $"127.0.0.1:{sink.Port}",
+             "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", "--Queue:Suspended", "false"];
+        await using var hub = await GatewayProcess.StartAsync(hubData, Node("hub", "127.0.0.3", hubPort));
+        await using var edge = await GatewayProcess.StartAsync(edgeData, Node("edge", "127.0.0.2", edgePort));
+        const int Messages = 20;
+        await using (var client = await RawSmtpClient.ConnectGreetedAsync(edge.SmtpEndPoint))
+        {
+            for (var i = 0; i < Messages; i++)
+            {
+                await client.BeginDataAsync("sender@example.org", $"rcpt{i}@example.com");
+                Assert.Equal(250, (await client.CommandAsync($"Subject: stop {i}\r\n\r\nbody\r\n.")).Code);
+            }
+        }
+        await Eventually.UntilAsync(() => sink.Messages.Count >= Messages, Wait, () => $"{sink.Messages.Count} of {Messages} delivered", 5);
+
+        Assert.Equal(0, await edge.TerminateAsync()); // at once: discard notices are still on their way
+        await Eventually.UntilAsync(() => ShadowCluster.TakeoverAt(hub, "edge") is not null, Wait, () => "the hub never declared the edge down", 50);
+        await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+
+        Assert.Contains("taking over 0 shadow message(s)", hub.Output, StringComparison.Ordinal);
+        Assert.Equal(Messages, sink.Messages.Count);
+        TempDirectory.Delete(edgeData);
+        TempDirectory.Delete(hubData);
+    }
 }
