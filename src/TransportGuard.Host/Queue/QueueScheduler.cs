@@ -206,10 +206,10 @@ internal sealed partial class QueueScheduler : BackgroundService
     private async Task RunAttemptAsync(SpooledMessage message, TaskCompletionSource done, CancellationToken abortToken)
     {
         var queueId = message.Envelope.QueueId;
+        MessageProgress? next = null;
         try
         {
-            if (await _attempt.RunAsync(message, () => MayComplete(message), abortToken) is { } next)
-                Schedule(queueId, next);
+            next = await _attempt.RunAsync(message, () => MayComplete(message), abortToken);
         }
         catch (OperationCanceledException) when (abortToken.IsCancellationRequested)
         {
@@ -230,6 +230,10 @@ internal sealed partial class QueueScheduler : BackgroundService
             _activeSlots.Release();
             done.TrySetResult();
         }
+        // Only now: one due at once (an attempt a gate abandoned) would be passed over by the dispatcher while still
+        // marked active, and then never looked at again.
+        if (next is not null)
+            Schedule(queueId, next);
     }
 
     /// <summary>Still live (not finished meanwhile, e.g. taken over) and no gate objects.</summary>

@@ -35,7 +35,10 @@ internal sealed class TestGateway : IAsyncDisposable
     public static Task<TestGateway> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
 
     /// <summary>With <paramref name="time"/>, the whole gateway runs on that clock (a FakeTimeProvider in tests).</summary>
-    public static async Task<TestGateway> StartAsync(TimeProvider? time, params (string Key, string Value)[] settings)
+    public static Task<TestGateway> StartAsync(TimeProvider? time, params (string Key, string Value)[] settings) => StartAsync(time, null, settings);
+
+    /// <summary>With <paramref name="services"/>, extra services too (a test's own plug-in at a seam).</summary>
+    public static async Task<TestGateway> StartAsync(TimeProvider? time, Action<IServiceCollection>? services, params (string Key, string Value)[] settings)
     {
         var data = TempDirectory.Create("gateway");
         var args = new List<string> { "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", data, "--hostname", "mx.test.local", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning",
@@ -47,13 +50,14 @@ internal sealed class TestGateway : IAsyncDisposable
             args.Add(value);
         }
         var output = TestContext.Current.TestOutputHelper;
-        var host = GatewayHost.Build([.. args], services =>
+        var host = GatewayHost.Build([.. args], collection =>
         {
             // The gateway's log goes to this test's output (shown when it fails), not to the shared console.
-            services.RemoveAll<ILoggerProvider>();
-            services.AddSingleton<ILoggerProvider>(new TestOutputLoggerProvider(output));
+            collection.RemoveAll<ILoggerProvider>();
+            collection.AddSingleton<ILoggerProvider>(new TestOutputLoggerProvider(output));
             if (time is not null)
-                services.AddSingleton(time);
+                collection.AddSingleton(time);
+            services?.Invoke(collection);
         });
         await host.StartAsync(TestContext.Current.CancellationToken);
         return new TestGateway(host, data);
