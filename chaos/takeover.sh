@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Three-node takeover in one command (DESIGN.md section 3): an edge relays to hub1 (hub2 the alternative route) and
+# Three-node takeover in one command (docs/protocol.md): an edge relays to hub1 (hub2 the alternative route) and
 # keeps shadows; hub1 cannot deliver yet (its sink is down); hub1 is killed with SIGKILL (or frozen with SIGSTOP when
 # MODE=stop); the edge takes over and delivers through hub2; hub1's sink comes up and hub1 comes back (restarted, or
 # resumed), asks the edge what it took over, and must deliver none of it. Prints acknowledged / delivered / lost /
