@@ -19,10 +19,7 @@ public sealed class TerminalOutcomeNoticeTests
         await using var rejecting = ScriptedNextHop.Start(new NextHopScript { RcptReply = _ => "550 5.1.1 no such user" });
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
-        string[] Node(string id, string address, int port) =>
-            ["--node-id", id, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", $"127.0.0.1:{accepting.Port}",
-             "--Delivery:Routes:b.test", $"smtp:127.0.0.1:{rejecting.Port}",
-             "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", "--Queue:Suspended", "false"];
+        string[] Node(string id, string address, int port) => TwoNodes.Args(id, address, port, edgePort, hubPort, $"127.0.0.1:{accepting.Port}", "--Delivery:Routes:b.test", $"smtp:127.0.0.1:{rejecting.Port}");
         await using var hub = await GatewayProcess.StartAsync(hubData, Node("hub", "127.0.0.3", hubPort));
         var edge = await GatewayProcess.StartAsync(edgeData, Node("edge", "127.0.0.2", edgePort));
         try
@@ -63,9 +60,7 @@ public sealed class TerminalOutcomeNoticeTests
         await using var deferring = ScriptedNextHop.Start(new NextHopScript { DataReply = _ => "451 4.3.0 not now" });
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
-        string[] Node(string id, string address, int port) =>
-            ["--node-id", id, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", $"127.0.0.1:{deferring.Port}",
-             "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", "--Queue:Suspended", "false"];
+        string[] Node(string id, string address, int port) => TwoNodes.Args(id, address, port, edgePort, hubPort, $"127.0.0.1:{deferring.Port}");
         await using var hub = await GatewayProcess.StartAsync(hubData, Node("hub", "127.0.0.3", hubPort));
         await using var edge = await GatewayProcess.StartAsync(edgeData, Node("edge", "127.0.0.2", edgePort));
         await using (var client = await RawSmtpClient.ConnectGreetedAsync(edge.SmtpEndPoint))
@@ -95,9 +90,7 @@ public sealed class TerminalOutcomeNoticeTests
         await using var sink = ScriptedNextHop.Start();
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
-        string[] Node(string id, string address, int port) =>
-            ["--node-id", id, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", $"127.0.0.1:{sink.Port}",
-             "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", "--Queue:Suspended", "false"];
+        string[] Node(string id, string address, int port) => TwoNodes.Args(id, address, port, edgePort, hubPort, $"127.0.0.1:{sink.Port}");
         await using var hub = await GatewayProcess.StartAsync(hubData, Node("hub", "127.0.0.3", hubPort));
         await using var edge = await GatewayProcess.StartAsync(edgeData, Node("edge", "127.0.0.2", edgePort));
         const int Messages = 20;
