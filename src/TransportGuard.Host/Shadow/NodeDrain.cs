@@ -18,17 +18,15 @@ internal sealed record DrainReport(string Peer, int HandedOver, int Dropped, int
 /// until the holders of what it handed on have acknowledged their discard notices. Then it can be stopped with an
 /// empty queue.
 /// </summary>
-internal sealed partial class NodeDrain(QueueScheduler scheduler, DeliveryAttempt attempt, IMessageStore store, PeerDirectory peers, DrainState drain, SmtpConnectionPool pool, SmtpClientProfile profile,
+internal sealed partial class NodeDrain(Quiescence quiescence, DeliveryAttempt attempt, IMessageStore store, PeerDirectory peers, SmtpConnectionPool pool, SmtpClientProfile profile,
     IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<NodeDrain> logger)
 {
     public async Task<DrainReport> DrainAsync(string? peerId, CancellationToken cancellationToken)
     {
         var target = (peerId is null ? peers.Peers.FirstOrDefault(p => !peers.IsDown(p.Id)) : peers.ById(peerId))
             ?? throw new InvalidOperationException(peerId is null ? "no live peer to drain to" : $"{peerId} is not a configured peer");
-        drain.Begin(peers.Peers.Select(p => p.EndPoint.Address));
-        scheduler.Pause();
         LogDraining(target.Id);
-        await UntilAsync(() => scheduler.ActiveCount == 0, TimeSpan.FromSeconds(60), cancellationToken);
+        await quiescence.StopTakingWorkAsync(TimeSpan.FromSeconds(60), cancellationToken);
 
         int handedOver = 0, dropped = 0, failed = 0;
         var timeouts = new SmtpClientTimeouts(delivery.Value.ConnectTimeout, delivery.Value.CommandTimeout, delivery.Value.DataTimeout);
@@ -65,18 +63,10 @@ internal sealed partial class NodeDrain(QueueScheduler scheduler, DeliveryAttemp
             }
             failed++;
         }
-        await UntilAsync(() => !store.Unordered.Any(m => store.Progress(m.Envelope.QueueId).AwaitingDiscard),
-            TimeSpan.FromSeconds(30), cancellationToken);
+        await quiescence.AcknowledgedAsync(TimeSpan.FromSeconds(30), cancellationToken);
         var report = new DrainReport(target.Id, handedOver, dropped, failed, store.Count);
         LogDrained(report.Peer, report.HandedOver, report.Dropped, report.Failed, report.Remaining);
         return report;
-    }
-
-    private async Task UntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow() + timeout;
-        while (!condition() && time.GetUtcNow() < deadline)
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
     }
 
     private sealed record DrainRoute(Peer Peer) : Route($"drain:{Peer.Id}");

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransportGuard.Queue;
-using TransportGuard.Smtp;
 using TransportGuard.Spool;
 
 namespace TransportGuard.Shadow;
@@ -14,7 +13,7 @@ namespace TransportGuard.Shadow;
 /// that still reach us. Otherwise every notice in flight at the stop would let a holder take over, and deliver
 /// again, mail this node had already delivered, once it missed three heartbeats during the restart.
 /// </summary>
-internal sealed partial class QuietStop(PeerDirectory peers, DrainState drain, QueueScheduler scheduler, IMessageStore store,
+internal sealed partial class QuietStop(PeerDirectory peers, Quiescence quiescence, IMessageStore store,
     IOptions<QueueOptions> queue, TimeProvider time, ILogger<QuietStop> logger) : IHostedService
 {
     /// <summary>Ten heartbeats at the default frequency: a notice goes out on one and is acknowledged on the next.</summary>
@@ -26,20 +25,17 @@ internal sealed partial class QuietStop(PeerDirectory peers, DrainState drain, Q
     {
         if (peers.Peers.Count == 0 || !store.IsOpen)
             return;
-        drain.Begin(peers.Peers.Select(p => p.EndPoint.Address));
-        scheduler.Pause();
         var started = time.GetTimestamp();
-        await UntilAsync(() => scheduler.ActiveCount == 0, queue.Value.StopGracePeriod, cancellationToken);
-        await UntilAsync(() => !store.IsOpen || !store.Unordered.Any(m => store.Progress(m.Envelope.QueueId).AwaitingDiscard), NoticeWait, cancellationToken);
-        var owed = store.IsOpen ? store.Unordered.Count(m => store.Progress(m.Envelope.QueueId).AwaitingDiscard) : 0;
-        LogQuiet(time.GetElapsedTime(started).TotalMilliseconds, owed);
-    }
-
-    private async Task UntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow() + timeout;
-        while (!condition() && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
-            await Task.Delay(TimeSpan.FromMilliseconds(50), time, CancellationToken.None);
+        try
+        {
+            await quiescence.StopTakingWorkAsync(queue.Value.StopGracePeriod, cancellationToken);
+            await quiescence.AcknowledgedAsync(NoticeWait, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ran out: stop with what is owed (the holders take it over).
+        }
+        LogQuiet(time.GetElapsedTime(started).TotalMilliseconds, quiescence.NoticesOwed);
     }
 
     [LoggerMessage(5310, LogLevel.Information, "Stopping: deliveries finished and discard notices acknowledged in {Milliseconds:0} ms; {Owed} notice(s) still owed")]

@@ -26,6 +26,7 @@ internal static class ShadowServiceCollectionExtensions
         services.AddSingleton<ShadowReceiveGate>();
         services.AddSingleton<ShadowExtension>();
         services.AddSingleton<ShadowApi>();
+        services.AddSingleton<Quiescence>();
         services.AddSingleton<NodeDrain>();
         services.AddSingleton<ShadowManager>();
         return services;
