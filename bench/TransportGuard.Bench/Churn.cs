@@ -37,7 +37,7 @@ public static class Churn
             var chunks = new List<long>();
             for (var offset = 0; offset < size; offset += 64 * 1024)
                 await spool.AppendContentAsync(id, content.AsMemory(offset, Math.Min(64 * 1024, size - offset)), chunks, CancellationToken.None);
-            await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, size, Convert.ToHexString(SHA256.HashData(content))));
+            await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, size, Convert.ToHexString(SHA256.HashData(content)), ContentIdentity.Of(content)));
             Console.WriteLine($"ACK {id} {seed} {size}");
             live.Add(id);
             // Keep the five oldest live: they pin the head, so compaction has to copy them forward.

@@ -25,6 +25,7 @@ internal static class SteadyState
         var content = new byte[size];
         RandomNumberGenerator.Fill(content);
         var sha = Convert.ToHexString(SHA256.HashData(content));
+        var identity = ContentIdentity.Of(content);
         var envelope = new MessageEnvelope("bench@example.org", [new EnvelopeRecipient("rcpt@example.com", EsmtpParameters.None)],
             EsmtpParameters.None, "127.0.0.1", "bench", false, DateTimeOffset.UtcNow);
         var ids = new QueueIdGenerator(TimeProvider.System);
@@ -52,7 +53,7 @@ internal static class SteadyState
                 var id = ids.Next();
                 var chunks = new List<long>();
                 await spool.AppendContentAsync(id, content, chunks, CancellationToken.None);
-                await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, content.Length, sha));
+                await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, content.Length, sha, identity));
                 queued.Enqueue(id);
                 // The relay keeps `backlog` messages waiting; beyond it, the oldest one has been delivered.
                 while (queued.Count > backlog && queued.TryDequeue(out var delivered))

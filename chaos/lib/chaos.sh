@@ -12,6 +12,7 @@ SETTLE=${SETTLE:-40}        # at most this long, after everything arrived, for q
 GIVE_UP=${GIVE_UP:-60}      # the generator stops retrying unacknowledged messages this long after the load
 LOAD_START_MS=0
 declare -A NODE_PID=() NODE_HTTP=() SINK_PID=()
+declare -a DEDUP=()          # the nodes' duplicate-store switches (dedup_store)
 declare -a SINK_FILES=()
 GEN_PID=
 
@@ -42,7 +43,7 @@ node() {
   local id=$1 smtp=$2 http=$3; shift 3
   mkdir -p "$RUN/$id"
   { printf '%s\n' --node-id "$id" --smtp "$smtp" --http "$http" --data "$RUN/$id/data" --hostname "$id.chaos.test" \
-      --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 "${PEERS[@]}" "$@"; } > "$RUN/$id/args"
+      --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 "${PEERS[@]}" "${DEDUP[@]}" "$@"; } > "$RUN/$id/args"
   NODE_HTTP[$id]=$http
   node_start "$id" ${NODE_NOWAIT:+nowait}
 }
@@ -77,6 +78,26 @@ node_term() { # ID: SIGTERM and wait (30 s at most) for a clean exit
   wait "${NODE_PID[$1]}" 2>/dev/null || true
 }
 node_restart() { fault "restart $1"; node_start "$1"; fault "$1 listening again"; }
+
+# dedup_store: the duplicate store every node shares, as operators run a cluster (docs/dedup.md). CHAOS_DEDUP picks
+# it: redis (default: Debian's redis-server, without persistence, on $DEDUP_EP), garnet, local (each node's own
+# store only) or off (no duplicate detection: the "before" figures). Started before the nodes, never faulted here.
+DEDUP_EP=127.0.0.30:6379
+dedup_store() {
+  local mode=${CHAOS_DEDUP:-redis} host=${DEDUP_EP%:*} port=${DEDUP_EP##*:}
+  case $mode in
+    off) DEDUP=(--Dedup:Enabled false); fault "duplicate detection off"; return 0 ;;
+    local) DEDUP=(); fault "duplicate detection: each node's local store"; return 0 ;;
+    redis) redis-server --bind "$host" --port "$port" --save '' --appendonly no > "$RUN/dedup-store.log" 2>&1 & ;;
+    garnet) "${GARNET:-garnet-server}" --bind "$host" --port "$port" > "$RUN/dedup-store.log" 2>&1 & ;;
+    *) die "CHAOS_DEDUP=$mode: not redis, garnet, local or off" ;;
+  esac
+  echo "$! dedup-store" >> "$RUN/pids"
+  for _ in $(seq 200); do (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && break; sleep 0.1; done
+  (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null || die "the $mode duplicate store did not listen on $DEDUP_EP within 20 s"
+  DEDUP=(--Dedup:Redis "$DEDUP_EP")
+  fault "duplicate detection: shared $mode store on $DEDUP_EP"
+}
 
 # sink NAME HOST:PORT [REJECT_REGEX]: a recording mailbox server; records go to $RUN/sinks/NAME.rec.
 sink() {

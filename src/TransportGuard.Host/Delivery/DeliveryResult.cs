@@ -14,8 +14,10 @@ internal enum DeliveryOutcome
 /// <summary>What happened to one recipient in one attempt, with what the next hop said (docs/architecture.md, Conventions 5).</summary>
 /// <param name="Primary">Set when the next hop took the message as a primary that we shadow (XSHADOW): its node
 /// id and its queue id, which its discard notice will name.</param>
+/// <param name="DuplicateOf">Set when the recipient already had the message and it was not sent again: the original
+/// delivery (docs/dedup.md).</param>
 internal sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,
-    Spool.ShadowRef? Primary = null)
+    Spool.ShadowRef? Primary = null, string? DuplicateOf = null)
 {
     /// <summary>From a next hop's reply: its enhanced code when it gave one, else the class's generic one (RFC 3463).</summary>
     public static RecipientResult FromReply(string recipient, SmtpReply reply, string remoteMta)

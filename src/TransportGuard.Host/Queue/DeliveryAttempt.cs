@@ -14,7 +14,7 @@ namespace TransportGuard.Queue;
 /// left for its next attempt.
 /// </summary>
 internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
-    IEnumerable<IMessageKeeper> keepers, IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time,
+    IEnumerable<IMessageKeeper> keepers, IDeliveryLedger ledger, IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time,
     ILogger<DeliveryAttempt> logger) : IDisposable
 {
     private readonly QueueOptions _options = options.Value;
@@ -48,7 +48,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
                 Interlocked.Exchange(ref refused, 1);
                 return false;
             }
-            var jobs = pending.GroupBy(r => Target(r.Address))
+            var jobs = pending.GroupBy(r => routes.Target(r.Address))
                 .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], MayComplete));
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, stoppingToken)))).SelectMany(r => r).ToList();
             if (results.All(r => r.Outcome == DeliveryOutcome.Delivered) && !progress.Unreported.Any())
@@ -67,14 +67,19 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
 
     public void Dispose() => _destinations.Dispose();
 
-    private (Route Route, string Destination) Target(string recipient)
+    /// <summary>One job: recipients the ledger says already have the message are not sent again; the rest go to
+    /// the next hop, and the ledger hears what it accepted before anything else happens (docs/dedup.md).</summary>
+    private async Task<IReadOnlyList<RecipientResult>> RunJobAsync(DeliveryJob job, CancellationToken stoppingToken)
     {
-        var route = routes.Resolve(recipient);
-        // Concurrency and connection reuse are per destination: per smart-host list or Maildir, per domain for MX.
-        return (route, route is MxRoute ? RouteTable.Domain(recipient) : route.Spec);
+        var known = await ledger.BeforeAsync(job, stoppingToken);
+        foreach (var group in known.GroupBy(r => (r.Outcome, r.Diagnostic)))
+            LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), "none",
+                group.First().DuplicateOf is null ? Describe(group.Key.Outcome) : "duplicate", group.First().Status, group.Key.Diagnostic, 0);
+        var send = job with { Recipients = [.. job.Recipients.Where(r => !known.Any(k => k.Recipient == r.Address))] };
+        return send.Recipients.Count == 0 ? known : [.. known, .. await SendAsync(send, stoppingToken)];
     }
 
-    private async Task<IReadOnlyList<RecipientResult>> RunJobAsync(DeliveryJob job, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<RecipientResult>> SendAsync(DeliveryJob job, CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
         IReadOnlyList<RecipientResult> results;
@@ -93,6 +98,9 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
         }
+        // First, before the log, the metrics and the spool's record: the window in which a crash can still cause a
+        // duplicate is this one write.
+        await ledger.AfterAsync(job, results);
         var elapsed = time.GetElapsedTime(started);
         metrics.Delivered(results, elapsed);
         var delay = elapsed.TotalSeconds;

@@ -116,6 +116,16 @@ internal sealed partial class QueueScheduler : BackgroundService
             _paused = true;
     }
 
+    /// <summary>Attempts start again (a cancelled drain): everything live is scheduled anew, as what became due
+    /// while paused was passed over.</summary>
+    public void Resume()
+    {
+        lock (_dispatchLock)
+            _paused = false;
+        foreach (var message in _store.Messages.ToList())
+            Schedule(message.Envelope.QueueId);
+    }
+
     /// <summary>Keeps a message until <paramref name="at"/>, waking the timer in case that is earlier than it sleeps.</summary>
     private void Defer(string queueId, DateTimeOffset at)
     {

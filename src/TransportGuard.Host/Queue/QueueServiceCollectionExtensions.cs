@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TransportGuard.Configuration;
 using TransportGuard.Delivery;
 
@@ -15,6 +16,7 @@ internal static class QueueServiceCollectionExtensions
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<DeliveryAgents>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BounceWriter>(sp, sp.GetRequiredService<LocalHostName>().Value));
+        services.TryAddSingleton<IDeliveryLedger, NoDeliveryLedger>();
         services.AddSingleton<DeliveryAttempt>();
         services.AddSingleton<QueueScheduler>();
         services.AddSingleton<QueueAdmin>();

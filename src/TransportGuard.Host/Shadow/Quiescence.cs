@@ -19,6 +19,13 @@ internal sealed class Quiescence(PeerDirectory peers, DrainState drain, QueueSch
         await UntilAsync(() => scheduler.ActiveCount == 0, timeout, cancellationToken);
     }
 
+    /// <summary>Back in service (a drain cancelled): mail is taken and delivered again.</summary>
+    public void Resume()
+    {
+        drain.End();
+        scheduler.Resume();
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> until no delivered message awaits a holder's acknowledgement.</summary>
     public Task AcknowledgedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         UntilAsync(() => NoticesOwed == 0, timeout, cancellationToken);

@@ -17,7 +17,7 @@ namespace TransportGuard.Shadow;
 /// refused with 451 4.4.0 when RejectMessageOnShadowFailure is set, else accepted and counted as not redundant.
 /// </summary>
 internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore store, SmtpConnectionPool pool, SmtpClientProfile profile, RouteTable routes,
-    IOptions<ShadowOptions> options, RedundancyMetrics metrics, TimeProvider time,
+    DiscardNotices notices, IOptions<ShadowOptions> options, RedundancyMetrics metrics, TimeProvider time,
     ILogger<ShadowCopier> logger)
 {
     public static readonly SmtpReply NotRedundant = new(451, "4.4.0", "Message failed to be made redundant");
@@ -84,6 +84,8 @@ internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore st
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             LogCopyFailed(message.Envelope.QueueId, peer.Id, ex.Message);
+            // The peer may still commit what it was sent: tell it to discard that copy (defect of an orphaned copy).
+            notices.AddStray(peer.Id, message.Envelope.QueueId);
             return false;
         }
     }

@@ -78,7 +78,10 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
         foreach (var primaryQueueId in primaryQueueIds)
         {
             if (!_shadows.TryRemove(primary, primaryQueueId, out var local))
-                continue; // already gone (a repeat after a lost reply, or never ours)
+            {
+                _shadows.NoticeBeforeCopy(primary, primaryQueueId); // already gone, never ours, or still on its way
+                continue;
+            }
             await _kept.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");
             _metrics.DiscardNotices.Inc();
         }

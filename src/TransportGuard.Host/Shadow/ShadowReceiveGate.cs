@@ -10,17 +10,16 @@ namespace TransportGuard.Shadow;
 /// </summary>
 internal sealed class ShadowReceiveGate(ShadowCopier copier) : IReceiveGate
 {
-    public ReceivePlan Plan(SpooledEnvelope envelope, MessageEnvelope received)
+    public ValueTask<ReceivePlan> PlanAsync(ReceivePlan plan, MessageEnvelope received, CancellationToken cancellationToken)
     {
         // A copy is a shadow, never a message someone shadows for us.
         var copy = received.MailParameters.Contains(ShadowExtension.ShadowOfParameter);
-        envelope = envelope with
-        {
-            ShadowOf = ShadowExtension.ShadowCopyOf(received),
-            ShadowHolder = copy ? null : received.SessionItems?.GetValueOrDefault(ShadowExtension.HolderItem),
-        };
-        return copier.PlanHolder(envelope) is { } planned
-            ? new ReceivePlan(envelope with { ShadowHolder = planned }, message => copier.ProtectAsync(message, planned))
-            : new ReceivePlan(envelope);
+        var holder = copy ? null : received.SessionItems?.GetValueOrDefault(ShadowExtension.HolderItem);
+        var envelope = plan.Envelope with { ShadowOf = ShadowExtension.ShadowCopyOf(received), ShadowHolder = holder };
+        // A shadow copy, or mail a peer relayed keeping its shadow: that peer waits for our discard notice.
+        plan = plan with { Envelope = envelope, OwedToPeer = copy || holder is not null };
+        return ValueTask.FromResult(copier.PlanHolder(envelope) is { } planned
+            ? plan.ThenBeforeAck(message => copier.ProtectAsync(message, planned)) with { Envelope = envelope with { ShadowHolder = planned } }
+            : plan);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TransportGuard.Queue;
 using TransportGuard.Spool;
 
@@ -9,21 +10,46 @@ namespace TransportGuard.Shadow;
 /// before a crash), discard notices owed, and recovered messages a holder may have taken over while we were down
 /// (fenced until it says).
 /// </summary>
-internal sealed class ShadowRecovery(IMessageStore store, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers, TakeoverFence fence,
-    TakenReports taken) : IRecoveryHook
+internal sealed partial class ShadowRecovery(IMessageStore store, ShadowStore shadows, DiscardNotices notices, PeerDirectory peers, TakeoverFence fence,
+    TakenReports taken, KeptMessages kept, ILogger<ShadowRecovery> logger) : IRecoveryHook
 {
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         // A copy a primary sends us is held, not delivered (the scheduler leaves it alone): index it as it commits.
         store.Committed += message =>
         {
-            if (message.Envelope.ShadowOf is { } shadow)
+            if (message.Envelope.ShadowOf is not { } shadow)
+                return;
+            if (shadows.DiscardedBeforeCopy(shadow))
+                _ = DropAsync(message.Envelope.QueueId, shadow);
+            else
                 shadows.Add(shadow, message.Envelope.QueueId);
         };
         var takenOver = TakenOver();
         foreach (var message in store.Messages.ToList())
             await RecoveredAsync(message, store.Progress(message.Envelope.QueueId), takenOver);
     }
+
+    /// <summary>A copy committed after its primary gave up on it and told us to discard it: an orphan otherwise.</summary>
+    private async Task DropAsync(string queueId, ShadowRef shadow)
+    {
+        try
+        {
+            await kept.ReleaseAsync(queueId, shadowDiscarded: true, $"shadow discarded: {shadow.Primary} gave up on this copy of {shadow.PrimaryQueueId}");
+            LogLateCopyDropped(queueId, shadow.Primary, shadow.PrimaryQueueId);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            // The spool refused the record (a failed commit): recovery indexes it as a shadow; auto-discard ends it.
+            LogLateCopyKept(ex, queueId);
+        }
+    }
+
+    [LoggerMessage(5410, LogLevel.Information, "{QueueId}: shadow copy of {Primary}'s {PrimaryQueueId} dropped: its primary had given up on it")]
+    private partial void LogLateCopyDropped(string queueId, string primary, string primaryQueueId);
+
+    [LoggerMessage(5411, LogLevel.Warning, "{QueueId}: a shadow copy its primary gave up on could not be dropped")]
+    private partial void LogLateCopyKept(Exception exception, string queueId);
 
     /// <summary>Shadows already taken over (a copy names them): a crash between writing the copy and finishing the
     /// shadow must not make a second copy.</summary>

@@ -20,6 +20,13 @@ internal sealed class DrainState
         Draining = true;
     }
 
+    /// <summary>A drain cancelled: mail is taken again from everyone.</summary>
+    public void End()
+    {
+        Draining = false;
+        _exempt.Clear();
+    }
+
     public bool Refuses(IPAddress address) => Draining && !_exempt.ContainsKey(address);
 
     public static readonly Protocol.SmtpReply Refusal = new(421, "4.3.2", "Service not available: this node is being drained, try another");

@@ -20,6 +20,8 @@ internal interface IMessageWriter : IAsyncDisposable
 
     ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>Returns once the message is durable; throws when it could not be made so.</summary>
-    ValueTask CommitAsync(CancellationToken cancellationToken);
+    /// <summary>Returns null once the message is durable; throws when it could not be made so. Returns what to say
+    /// after "250 2.0.0 Ok:" instead of "queued as" when the message needs no queuing (every recipient already has
+    /// it: a sender's retry after a lost 250, docs/dedup.md).</summary>
+    ValueTask<string?> CommitAsync(CancellationToken cancellationToken);
 }

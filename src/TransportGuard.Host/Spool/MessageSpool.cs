@@ -84,12 +84,16 @@ internal sealed partial class MessageSpool : IAsyncDisposable
 
     public void Announce(SpooledMessage message) => Committed?.Invoke(message);
 
-    /// <summary>Stores a message we make ourselves (a delivery status notification) whole: content, then envelope.</summary>
+    /// <summary>Stores a message we make ourselves (a delivery status notification, a takeover copy) whole: content, then envelope.</summary>
     public async Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var chunks = new List<long>();
         await AppendContentAsync(template.QueueId, content, chunks, cancellationToken);
-        var envelope = template with { Chunks = chunks, Length = content.Length, Sha256 = Convert.ToHexString(SHA256.HashData(content.Span)) };
+        var envelope = template with
+        {
+            Chunks = chunks, Length = content.Length, Sha256 = Convert.ToHexString(SHA256.HashData(content.Span)),
+            Identity = template.Identity ?? ContentIdentity.Of(content.Span),
+        };
         return await CommitMessageAsync(envelope);
     }
 

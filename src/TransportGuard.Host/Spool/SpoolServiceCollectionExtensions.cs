@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using TransportGuard.Configuration;
 
 namespace TransportGuard.Spool;
@@ -20,7 +19,6 @@ internal static class SpoolServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SpoolService>());
         services.AddHostedService<SpoolMaintenance>();
         services.AddSingleton<SpoolMessageSink>();
-        services.TryAddSingleton<IReceiveGate, OpenReceiveGate>();
         return services;
     }
 }

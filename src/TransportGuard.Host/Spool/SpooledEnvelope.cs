@@ -32,13 +32,15 @@ internal sealed record SpooledEnvelope(
     BounceOf? Bounce = null,
     string? ShadowHolder = null,
     ShadowRef? ShadowOf = null,
-    ShadowRef? TakenOverFrom = null)
+    ShadowRef? TakenOverFrom = null,
+    ContentIdentity? Identity = null)
 {
-    public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256) =>
+    public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256,
+        ContentIdentity identity) =>
         new(queueId, envelope.ReversePath,
             [.. envelope.Recipients.Select(r => new SpooledRecipient(r.Address, r.Parameters.ToWire().Trim()))],
             envelope.MailParameters.ToWire().Trim(), envelope.ClientAddress, envelope.HeloName, envelope.Secure,
-            envelope.ReceivedAt, chunks, length, sha256);
+            envelope.ReceivedAt, chunks, length, sha256, Identity: identity);
 
     public byte[] ToRecord() => SpoolRecord.Build(SpoolRecordKind.Envelope, QueueId, JsonSerializer.SerializeToUtf8Bytes(this, SpoolJson.Default.SpooledEnvelope));
 

@@ -23,5 +23,6 @@ internal sealed class RedundancyMetrics(MetricsRegistry metrics)
         "Shadows dropped after ShadowMessageAutoDiscardInterval without a discard notice from their primary.");
     public Gauge SafetyNetMessages { get; } = metrics.Factory.CreateGauge("transportguard_safetynet_messages", "Delivered messages held in the Safety Net.");
     public Counter SafetyNetResubmitted { get; } = metrics.Factory.CreateCounter("transportguard_safetynet_resubmitted_total", "Messages resubmitted from the Safety Net.");
-    public Counter DuplicatesSuppressed { get; } = metrics.Factory.CreateCounter("transportguard_duplicates_suppressed_total", "Messages not delivered because they were delivered before.");
+    public Counter DuplicatesSuppressed { get; } = metrics.Factory.CreateCounter("transportguard_duplicates_suppressed_total",
+        "Deliveries (a message to a recipient) not made because the destination already had them: at receive, or before a delivery (docs/dedup.md).");
 }

@@ -31,6 +31,22 @@ public sealed class DiscardNoticesTests
     }
 
     [Fact]
+    public void A_stray_copy_is_told_to_discard_and_its_acknowledgement_releases_nothing_here()
+    {
+        var notices = new DiscardNotices();
+        notices.AddStray("edge", "Q1"); // the copy to edge timed out; the message has another holder
+        notices.Add("edge", "Q2");
+        var sent = notices.Query("edge", ack: 0);
+        Assert.Equal(["Q1", "Q2"], sent.Batch.Order());
+
+        var acked = notices.Query("edge", ack: sent.Token);
+
+        Assert.Equal(["Q2"], acked.Acknowledged); // Q1 still waits for its real holder, if it has one
+        Assert.Empty(acked.Batch);
+        Assert.Equal(0, notices.Count("edge"));
+    }
+
+    [Fact]
     public void Holders_are_kept_apart()
     {
         var notices = new DiscardNotices();

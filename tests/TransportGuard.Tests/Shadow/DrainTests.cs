@@ -87,6 +87,49 @@ public sealed partial class DrainTests
         Assert.DoesNotContain(Subject().Match(left.Text).Value, handedOver);
     }
 
+    [Fact]
+    public async Task A_drain_outlives_its_caller_and_a_cancel_takes_the_node_back_into_service_with_nothing_lost()
+    {
+        // A slow peer: each handover takes a second, so the drain is still going when its caller stops waiting.
+        await using var peer = ScriptedNextHop.Start(new NextHopScript { DataReplyDelay = TimeSpan.FromSeconds(1) });
+        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hubA"), ("Shadow:Peers:0", $"hubB@127.0.0.1:{peer.Port}"),
+            ("Shadow:ShadowBeforeAck", "false"));
+        const int Messages = 8;
+        await using (var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.9")))
+        {
+            await client.CommandAsync("EHLO client.test");
+            for (var i = 0; i < Messages; i++)
+            {
+                await client.BeginDataAsync("sender@example.org", $"rcpt{i}@example.com");
+                Assert.Equal(250, (await client.CommandAsync($"Subject: drained {i}\r\n\r\nbody\r\n.")).Code);
+            }
+        }
+        using var http = AdminHttp.Client(gateway.HttpAddress);
+
+        using (var started = await http.PostAsync("/api/drain?to=hubB&wait=0", null, TestContext.Current.CancellationToken))
+            Assert.Contains("\"running\":true", await started.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => !peer.Messages.IsEmpty, TimeSpan.FromSeconds(20), () => "nothing handed over yet", 20);
+        Assert.StartsWith("421", await GreetingFromAsync(gateway, "127.0.0.9"), StringComparison.Ordinal);
+
+        using (var cancelled = await http.DeleteAsync("/api/drain", TestContext.Current.CancellationToken))
+            Assert.True(cancelled.IsSuccessStatusCode);
+
+        Assert.StartsWith("220", await GreetingFromAsync(gateway, "127.0.0.9"), StringComparison.Ordinal);
+        var handedOver = peer.Messages.Select(m => Subject().Match(m.Text).Value).ToHashSet();
+        var kept = gateway.Messages().Select(m => Subject().Match(m.Text).Value).ToHashSet();
+        Assert.InRange(handedOver.Count, 1, Messages - 1);
+        Assert.Empty(handedOver.Intersect(kept));
+        Assert.Equal(Messages, handedOver.Count + kept.Count); // each message either handed over or still ours
+    }
+
+    private static async Task<string> GreetingFromAsync(TestGateway gateway, string source)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient(new IPEndPoint(IPAddress.Parse(source), 0));
+        await tcp.ConnectAsync(gateway.SmtpEndPoint, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(tcp.GetStream());
+        return await reader.ReadLineAsync(TestContext.Current.CancellationToken) ?? "";
+    }
+
     [GeneratedRegex(@"(?m)^Subject: drained \d+")]
     private static partial Regex Subject();
 }

@@ -96,7 +96,7 @@ public sealed class SmtpSessionTests
             public ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
                 failWrite ? throw writeError() : inner.WriteAsync(content, cancellationToken);
 
-            public ValueTask CommitAsync(CancellationToken cancellationToken) =>
+            public ValueTask<string?> CommitAsync(CancellationToken cancellationToken) =>
                 failCommit ? throw new IOException("No space left on device (injected)") : inner.CommitAsync(cancellationToken);
 
             public ValueTask DisposeAsync() => inner.DisposeAsync();

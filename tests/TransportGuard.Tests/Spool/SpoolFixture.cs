@@ -38,7 +38,7 @@ internal sealed class SpoolFixture : IDisposable
             await spool.AppendContentAsync(id, content.AsMemory(offset, Math.Min(chunkSize, content.Length - offset)), chunks, CancellationToken.None);
         var envelope = new MessageEnvelope("a@example.org", [new EnvelopeRecipient("b@example.com", EsmtpParameters.None)],
             EsmtpParameters.None, "127.0.0.1", "client.test", false, DateTimeOffset.UtcNow);
-        await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, content.Length, Convert.ToHexString(SHA256.HashData(content))));
+        await spool.CommitMessageAsync(SpooledEnvelope.From(envelope, id, chunks, content.Length, Convert.ToHexString(SHA256.HashData(content)), ContentIdentity.Of(content)));
         return id;
     }
 

@@ -27,7 +27,7 @@ internal sealed class SessionHarness : IAsyncDisposable
         var metrics = new MetricsRegistry();
         _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance, new SpoolMetrics(metrics, new DiskSpaceGuard(spoolOptions, Time)));
         _spool.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), new OpenReceiveGate());
+        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), []);
         Sink = wrapSink?.Invoke(sink) ?? sink;
         var server = Options.Create(new SmtpServerOptions { HostName = "mx.test.local" });
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),

@@ -34,6 +34,14 @@ internal sealed class RouteTable
         return Default;
     }
 
+    /// <summary>The recipient's route and destination: concurrency, connection reuse and duplicate detection go per
+    /// destination, which is the route (a smart-host list, a Maildir) or, for MX, the domain.</summary>
+    public (Route Route, string Destination) Target(string recipient)
+    {
+        var route = Resolve(recipient);
+        return (route, route is MxRoute ? Domain(recipient) : route.Spec);
+    }
+
     /// <summary>The domain, lower-cased: the key MX destinations share concurrency and connections by.</summary>
     public static string Domain(string address) => MailboxSyntax.DomainOf(address).ToLowerInvariant();
 

@@ -47,5 +47,8 @@ internal static class SmtpReplies
     public static SmtpReply SyntaxError(string usage) => new(501, "5.5.4", $"Syntax: {usage}");
     public static SmtpReply BadParameter(string text) => new(555, "5.5.4", text);
     public static SmtpReply Queued(string queueId) => new(250, "2.0.0", $"Ok: queued as {queueId}");
+
+    /// <summary>Accepted and not queued: every recipient already has this message (docs/dedup.md).</summary>
+    public static SmtpReply AcceptedNotQueued(string why) => new(250, "2.0.0", $"Ok: {why}");
     public static SmtpReply Bye(string host) => new(221, "2.0.0", $"{host} closing connection");
 }

@@ -196,10 +196,11 @@ internal sealed partial class SmtpSession
             return;
         }
         var writer = transaction.Writer!;
+        string? notQueued;
         try
         {
             // Never cancelled: once started, a commit ends in a 250 or a 451, not in between.
-            await writer.CommitAsync(CancellationToken.None);
+            notQueued = await writer.CommitAsync(CancellationToken.None);
         }
         catch (MessageRefusedException refused)
         {
@@ -213,7 +214,10 @@ internal sealed partial class SmtpSession
             return;
         }
         _messagesAccepted++;
-        await EndTransactionAsync(transaction, SmtpReplies.Queued(writer.QueueId), "queued");
+        if (notQueued is not null)
+            await EndTransactionAsync(transaction, SmtpReplies.AcceptedNotQueued(notQueued), "duplicate, not queued");
+        else
+            await EndTransactionAsync(transaction, SmtpReplies.Queued(writer.QueueId), "queued");
     }
 
     /// <summary>Logs the transaction, answers (when there is an answer to give) and returns to the greeted state.</summary>

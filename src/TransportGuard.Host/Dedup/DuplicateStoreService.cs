@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace TransportGuard.Dedup;
+
+/// <summary>
+/// Owns the node's duplicate store (docs/dedup.md): opened when the node starts, before the queue's first delivery
+/// asks it, and closed at the end. A store that cannot answer never costs mail: its callers get "nothing known" and
+/// deliver (at least once), and the failure is logged.
+/// </summary>
+internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task<IDuplicateStore>> open, ILogger<DuplicateStoreService> logger)
+    : IHostedService, IAsyncDisposable
+{
+    /// <summary>Null before the start and after the stop: no duplicate detection then.</summary>
+    public IDuplicateStore? Store { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken) => Store = await open(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask; // deliveries may still finish
+
+    public async ValueTask DisposeAsync()
+    {
+        var store = Store;
+        Store = null;
+        if (store is not null)
+            await store.DisposeAsync();
+    }
+
+    /// <summary>The store's answer, or "nothing known" for every key when it has none to give.</summary>
+    public async Task<IReadOnlyList<DeliveredEntry?>> FindOrNoneAsync(IDuplicateStore store, IReadOnlyList<DeliveryKey> keys, string queueId,
+        CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0)
+            return [];
+        try
+        {
+            return await store.FindAsync(keys, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DuplicateStoreUnavailableException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogFindFailed(queueId, ex.Message);
+            return new DeliveredEntry?[keys.Count];
+        }
+    }
+
+    /// <summary>Writes the entries; a store that cannot take them is logged (the delivery stands, it may be repeated).</summary>
+    public async Task RecordOrLogAsync(IDuplicateStore store, IReadOnlyList<KeyValuePair<DeliveryKey, DeliveredEntry>> entries, string queueId)
+    {
+        try
+        {
+            await store.RecordAsync(entries, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DuplicateStoreUnavailableException or ObjectDisposedException)
+        {
+            LogRecordFailed(queueId, entries.Count, ex.Message);
+        }
+    }
+
+    [LoggerMessage(8003, LogLevel.Warning, "{QueueId}: the duplicate store did not answer ({Reason}); going on as if nothing was delivered before")]
+    private partial void LogFindFailed(string queueId, string reason);
+
+    [LoggerMessage(8004, LogLevel.Error, "{QueueId}: {Count} delivery record(s) not written to the duplicate store ({Reason}); a later copy may be delivered again")]
+    private partial void LogRecordFailed(string queueId, int count, string reason);
+}
