@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the interop tests drive: Postfix (smtp-source, smtp-sink), swaks, and Prometheus (prometheus,
-# promtool: scraping a live gateway and checking the shipped rules), from Debian's packages.
+# Installs what the interop tests drive: Postfix (smtp-source, smtp-sink), swaks, Prometheus (prometheus,
+# promtool: scraping a live gateway and checking the shipped rules) and redis-server (the shared duplicate store's
+# tests), from Debian's packages; and Garnet (the other Redis-protocol server the shared store runs against), a
+# .NET tool from NuGet, at /opt/garnet/garnet-server.
 # Non-interactive: Postfix's installer asks a question unless debconf is preseeded (docs/testing.md).
 set -euo pipefail
+
+# Garnet first: it needs no apt, only dotnet and NuGet. The tests look for it at this fixed path (and on PATH).
+# "update" installs it where it is missing and moves another version to this one.
+garnet_dir=/opt/garnet
+garnet_version=2.2.8
+if ! dotnet tool list --tool-path "$garnet_dir" 2>/dev/null | grep -q "^garnet-server  *$garnet_version "; then
+  dotnet tool update --tool-path "$garnet_dir" garnet-server --version "$garnet_version" --allow-downgrade >/dev/null
+fi
 
 need=()
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
@@ -19,6 +29,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v bc >/dev/null 2>&1 || need+=(bc)
+# The shared duplicate store's tests start their own redis-server on a free loopback port.
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
@@ -36,3 +48,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Where systemd runs and a package's service started all the same (policy-rc.d not honoured), the system
+# redis-server would hold port 6379 and start at every boot: stop it and keep it off.
+if [[ " ${need[*]} " == *" redis-server "* ]] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+fi

@@ -1,8 +1,8 @@
 namespace TransportGuard.Tests.Support;
 
 /// <summary>
-/// Interop tests need software we did not write (swaks, Postfix). Where it is missing the test is skipped on a
-/// developer machine, and fails under CI=true, where .ci/run must have installed it.
+/// Interop tests need software we did not write (swaks, Postfix, Prometheus, Redis, Garnet). Where it is missing the
+/// test is skipped on a developer machine, and fails under CI=true, where .ci/run must have installed it.
 /// </summary>
 internal static class ExternalTool
 {
@@ -12,7 +12,7 @@ internal static class ExternalTool
         var found = directories.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
         if (found is not null)
             return found;
-        var message = $"{name} is not installed (apt-get install postfix swaks; .ci/run does this)";
+        var message = $"{name} is not installed (.ci/install-tools.sh installs it; .ci/run does this)";
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
             Assert.Fail(message);
         Assert.Skip(message);
