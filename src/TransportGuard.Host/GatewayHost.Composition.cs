@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TransportGuard.Admin;
 using TransportGuard.Configuration;
+using TransportGuard.Dedup;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Queue;
@@ -36,6 +37,12 @@ internal static partial class GatewayHost
         services.AddSingleton<IAdminApi>(sp => sp.GetRequiredService<ShadowApi>());
         // Started after the queue (registration order): the queue's recovery fences before the questions go out.
         services.AddHostedService(sp => sp.GetRequiredService<ShadowManager>());
+
+        // Duplicate detection: on receive after shadow's gate (which says whether a peer is owed the outcome), and
+        // around each delivery; the entries name this node by its cluster id.
+        services.AddSingleton(sp => new NodeName(sp.GetRequiredService<IOptions<ShadowOptions>>().Value.NodeId));
+        services.AddSingleton<IReceiveGate>(sp => sp.GetRequiredService<DuplicateReceiveGate>());
+        services.AddSingleton<IDeliveryLedger>(sp => sp.GetRequiredService<DuplicateLedger>());
     }
 
     /// <summary>Registered after the SMTP listener, so that on a stop it runs while peers can still reach us.</summary>
@@ -59,5 +66,6 @@ internal static partial class GatewayHost
         services.GetRequiredService<SpoolMetrics>();
         services.GetRequiredService<DeliveryMetrics>();
         services.GetRequiredService<RedundancyMetrics>();
+        services.GetRequiredService<DedupMetrics>();
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TransportGuard.Admin;
+using TransportGuard.Dedup;
 using TransportGuard.Delivery;
 using TransportGuard.Queue;
 using TransportGuard.Shadow;
@@ -52,6 +53,7 @@ internal static partial class GatewayHost
         // The stages in the order their hosted services start: store, deliver, schedule, then the plug-ins, then receive.
         builder.Services.AddSpool(builder.Configuration);
         builder.Services.AddDelivery(builder.Configuration);
+        builder.Services.AddDedup(builder.Configuration);
         builder.Services.AddQueue(builder.Configuration);
         builder.Services.AddShadow(builder.Configuration);
         Compose(builder.Services);

@@ -8,13 +8,25 @@ namespace TransportGuard.Dedup;
 /// asks it, and closed at the end. A store that cannot answer never costs mail: its callers get "nothing known" and
 /// deliver (at least once), and the failure is logged.
 /// </summary>
-internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task<IDuplicateStore>> open, ILogger<DuplicateStoreService> logger)
+internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task<IDuplicateStore?>> open, ILogger<DuplicateStoreService> logger)
     : IHostedService, IAsyncDisposable
 {
-    /// <summary>Null before the start and after the stop: no duplicate detection then.</summary>
+    /// <summary>Null before the start and after the stop, when turned off (Dedup:Enabled), or when the local store
+    /// cannot be opened: no duplicate detection then.</summary>
     public IDuplicateStore? Store { get; private set; }
 
-    public async Task StartAsync(CancellationToken cancellationToken) => Store = await open(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Store = await open(cancellationToken);
+        }
+        catch (DuplicateStoreUnavailableException ex)
+        {
+            // Mail goes on without duplicate detection (at least once) rather than not at all; an operator must look.
+            LogOpenFailed(ex, ex.Message);
+        }
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask; // deliveries may still finish
 
@@ -55,6 +67,9 @@ internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task
             LogRecordFailed(queueId, entries.Count, ex.Message);
         }
     }
+
+    [LoggerMessage(8005, LogLevel.Critical, "Duplicate detection is off: {Reason}; mail is delivered at least once until the store is repaired (docs/dedup.md)")]
+    private partial void LogOpenFailed(Exception exception, string reason);
 
     [LoggerMessage(8003, LogLevel.Warning, "{QueueId}: the duplicate store did not answer ({Reason}); going on as if nothing was delivered before")]
     private partial void LogFindFailed(string queueId, string reason);

@@ -79,7 +79,9 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
         {
             if (!_shadows.TryRemove(primary, primaryQueueId, out var local))
             {
-                _shadows.NoticeBeforeCopy(primary, primaryQueueId); // already gone, never ours, or still on its way
+                // Taken over meanwhile (the primary ended it before it went down), or a copy still on its way.
+                if (!await _taken.PrimaryEndedAsync(primary, primaryQueueId))
+                    _shadows.NoticeBeforeCopy(primary, primaryQueueId);
                 continue;
             }
             await _kept.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");

@@ -62,6 +62,25 @@ internal sealed class TakenReports(IMessageStore store)
         return forgotten;
     }
 
+    /// <summary>
+    /// The primary sent a discard notice for a message we took over: it had ended the message itself (delivered or
+    /// bounced it) before it went down, so it will never ask about it, and our copy is a duplicate kept (or queued)
+    /// for nothing. The copy ends here. Returns whether there was one.
+    /// </summary>
+    public async Task<bool> PrimaryEndedAsync(string primary, string primaryQueueId)
+    {
+        if (!_outstanding.TryGetValue(primary, out var taken) || !taken.ContainsKey(primaryQueueId))
+            return false; // the common case (a notice repeated after a lost reply): no scan of the spool
+        var copies = TakenFrom(primary).Where(m => m.Envelope.TakenOverFrom!.PrimaryQueueId == primaryQueueId).ToList();
+        foreach (var copy in copies)
+            await store.MarkFinishedAsync(copy.Envelope.QueueId, $"{primary} had ended {primaryQueueId} itself (its discard notice)");
+        if (_outstanding.TryGetValue(primary, out var outstanding))
+            outstanding.TryRemove(primaryQueueId, out _);
+        if (_reported.TryGetValue(primary, out var reported))
+            reported.TryRemove(primaryQueueId, out _);
+        return copies.Count > 0;
+    }
+
     private IEnumerable<SpooledMessage> TakenFrom(string primary) =>
         store.Unordered.Where(m => m.Envelope.TakenOverFrom?.Primary == primary);
 }

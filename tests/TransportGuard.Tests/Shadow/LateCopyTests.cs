@@ -6,9 +6,11 @@ using TransportGuard.Tests.Support;
 namespace TransportGuard.Tests.Shadow;
 
 /// <summary>
-/// A shadow copy whose primary gave up waiting for our 250 (docs/protocol.md, Copies): the primary tells us to
-/// discard it at once, and if that notice comes before the copy has committed here, the copy is dropped when it
-/// does, instead of staying an orphan that nobody discards and that a takeover would deliver again.
+/// Discard notices for shadows a holder no longer (or not yet) has. A shadow copy whose primary gave up waiting for
+/// our 250 (docs/protocol.md, Copies): the primary tells us to discard it at once, and if that notice comes before
+/// the copy has committed here, the copy is dropped when it does, instead of staying an orphan that nobody discards
+/// and that a takeover would deliver again. A shadow we took over while its primary was down, which the primary
+/// had ended itself: its notice ends our copy, which it would otherwise never ask about.
 /// </summary>
 public sealed class LateCopyTests
 {
@@ -33,5 +35,30 @@ public sealed class LateCopyTests
         await Eventually.UntilAsync(() => gateway.Messages().Count == 0, TimeSpan.FromSeconds(10),
             () => $"{gateway.Messages().Count} message(s) still in the spool: the late copy was kept", 20);
         Assert.Equal(0, gateway.Services.GetRequiredService<ShadowStore>().Count("edge"));
+    }
+
+    [Fact]
+    public async Task A_discard_notice_for_a_message_already_taken_over_ends_the_copy()
+    {
+        // The edge is configured but never answers: its shadows here are taken over about a second after the start.
+        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
+            ("Shadow:ShadowBeforeAck", "false"));
+        await using (var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3")))
+        {
+            await client.CommandAsync("EHLO edge.test");
+            Assert.Equal(250, (await client.CommandAsync("XSHADOW edge")).Code);
+            Assert.Equal(250, (await client.CommandAsync("MAIL FROM:<a@example.org> XSHADOWOF=edge:00000000000000B")).Code);
+            Assert.Equal(250, (await client.CommandAsync("RCPT TO:<b@example.com>")).Code);
+            Assert.Equal(354, (await client.CommandAsync("DATA")).Code);
+            Assert.Equal(250, (await client.CommandAsync("Subject: taken over\r\n\r\nbody\r\n.")).Code);
+        }
+        await Eventually.UntilAsync(() => gateway.Messages() is [{ Envelope.TakenOverFrom: not null }], TimeSpan.FromSeconds(15),
+            () => "the shadow was not taken over", 20);
+
+        // The edge is back and its discard notice says it had delivered that message itself.
+        await gateway.Services.GetRequiredService<ShadowManager>().DiscardAsync("edge", ["00000000000000B"]);
+
+        await Eventually.UntilAsync(() => gateway.Messages().Count == 0, TimeSpan.FromSeconds(10),
+            () => "the taken-over copy is still kept", 20);
     }
 }

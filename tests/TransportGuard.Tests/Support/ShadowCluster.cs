@@ -16,14 +16,16 @@ internal sealed partial class ShadowCluster : IAsyncDisposable
         ["hub2"] = ("127.0.0.4", PostfixInstance.FreePort(), TempDirectory.Create("hub2")),
     };
     private readonly Dictionary<string, string> _relays = [];
+    private string[] _extra = [];
 
     public GatewayProcess Edge { get; private set; } = null!;
     public GatewayProcess Hub1 { get; private set; } = null!;
     public GatewayProcess Hub2 { get; private set; } = null!;
 
-    public static async Task<ShadowCluster> StartAsync(ScriptedNextHop hub1Sink, ScriptedNextHop hub2Sink)
+    /// <param name="extra">Switches every node gets too (a shared duplicate store, say).</param>
+    public static async Task<ShadowCluster> StartAsync(ScriptedNextHop hub1Sink, ScriptedNextHop hub2Sink, params string[] extra)
     {
-        var cluster = new ShadowCluster();
+        var cluster = new ShadowCluster { _extra = extra };
         cluster._relays["edge"] = $"{cluster.Endpoint("hub1")},{cluster.Endpoint("hub2")}";
         cluster._relays["hub1"] = $"127.0.0.1:{hub1Sink.Port}";
         cluster._relays["hub2"] = $"127.0.0.1:{hub2Sink.Port}";
@@ -42,7 +44,8 @@ internal sealed partial class ShadowCluster : IAsyncDisposable
         var process = await GatewayProcess.StartAsync(data, [
             "--node-id", node, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", _relays[node],
             .. _nodes.Keys.SelectMany(peer => new[] { "--peer", $"{peer}@{Endpoint(peer)}" }),
-            "--Queue:Suspended", "false", "--Queue:RetryInitialDelay", "00:00:00.300", "--Queue:RetryMaxDelay", "00:00:00.600", "--Queue:RetryJitter", "0"]);
+            "--Queue:Suspended", "false", "--Queue:RetryInitialDelay", "00:00:00.300", "--Queue:RetryMaxDelay", "00:00:00.600", "--Queue:RetryJitter", "0",
+            .. _extra]);
         if (node == "hub1")
             Hub1 = process;
         return process;
