@@ -70,10 +70,10 @@ internal static class SpoolScan
     /// <summary>The address after the entry at <paramref name="address"/>, from its length field on disk.</summary>
     private static long NextEntryAfter(SpoolLog spoolLog, long address)
     {
-        const long PageSize = 1L << SpoolLog.PageSizeBits;
-        var nextPage = (address / PageSize + 1) * PageSize;
-        var segment = address >> SpoolLog.SegmentSizeBits;
-        var offset = address & ((1L << SpoolLog.SegmentSizeBits) - 1);
+        var pageSize = 1L << spoolLog.Shape.PageSizeBits;
+        var nextPage = (address / pageSize + 1) * pageSize;
+        var segment = address >> spoolLog.Shape.SegmentSizeBits;
+        var offset = address & ((1L << spoolLog.Shape.SegmentSizeBits) - 1);
         Span<byte> header = stackalloc byte[4];
         try
         {
