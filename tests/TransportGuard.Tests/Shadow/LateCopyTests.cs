@@ -22,15 +22,7 @@ public sealed class LateCopyTests
         // The notice for the edge's message 00000000000000A arrives first (the edge timed out on its copy to us).
         await gateway.Services.GetRequiredService<ShadowManager>().DiscardAsync("edge", ["00000000000000A"]);
 
-        await using (var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3")))
-        {
-            await client.CommandAsync("EHLO edge.test");
-            Assert.Equal(250, (await client.CommandAsync("XSHADOW edge")).Code);
-            Assert.Equal(250, (await client.CommandAsync("MAIL FROM:<a@example.org> XSHADOWOF=edge:00000000000000A")).Code);
-            Assert.Equal(250, (await client.CommandAsync("RCPT TO:<b@example.com>")).Code);
-            Assert.Equal(354, (await client.CommandAsync("DATA")).Code);
-            Assert.Equal(250, (await client.CommandAsync("Subject: late copy\r\n\r\nbody\r\n.")).Code);
-        }
+        await SendShadowCopyAsync(gateway, "00000000000000A");
 
         await Eventually.UntilAsync(() => gateway.Messages().Count == 0, TimeSpan.FromSeconds(10),
             () => $"{gateway.Messages().Count} message(s) still in the spool: the late copy was kept", 20);
@@ -43,15 +35,7 @@ public sealed class LateCopyTests
         // The edge is configured but never answers: its shadows here are taken over about a second after the start.
         await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
             ("Shadow:ShadowBeforeAck", "false"));
-        await using (var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3")))
-        {
-            await client.CommandAsync("EHLO edge.test");
-            Assert.Equal(250, (await client.CommandAsync("XSHADOW edge")).Code);
-            Assert.Equal(250, (await client.CommandAsync("MAIL FROM:<a@example.org> XSHADOWOF=edge:00000000000000B")).Code);
-            Assert.Equal(250, (await client.CommandAsync("RCPT TO:<b@example.com>")).Code);
-            Assert.Equal(354, (await client.CommandAsync("DATA")).Code);
-            Assert.Equal(250, (await client.CommandAsync("Subject: taken over\r\n\r\nbody\r\n.")).Code);
-        }
+        await SendShadowCopyAsync(gateway, "00000000000000B");
         await Eventually.UntilAsync(() => gateway.Messages() is [{ Envelope.TakenOverFrom: not null }], TimeSpan.FromSeconds(15),
             () => "the shadow was not taken over", 20);
 
@@ -60,5 +44,17 @@ public sealed class LateCopyTests
 
         await Eventually.UntilAsync(() => gateway.Messages().Count == 0, TimeSpan.FromSeconds(10),
             () => "the taken-over copy is still kept", 20);
+    }
+
+    /// <summary>The edge (127.0.0.3) sends its shadow copy of its message <paramref name="primaryQueueId"/>.</summary>
+    private static async Task SendShadowCopyAsync(TestGateway gateway, string primaryQueueId)
+    {
+        await using var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3"));
+        await client.CommandAsync("EHLO edge.test");
+        Assert.Equal(250, (await client.CommandAsync("XSHADOW edge")).Code);
+        Assert.Equal(250, (await client.CommandAsync($"MAIL FROM:<a@example.org> XSHADOWOF=edge:{primaryQueueId}")).Code);
+        Assert.Equal(250, (await client.CommandAsync("RCPT TO:<b@example.com>")).Code);
+        Assert.Equal(354, (await client.CommandAsync("DATA")).Code);
+        Assert.Equal(250, (await client.CommandAsync("Subject: a shadow copy\r\n\r\nbody\r\n.")).Code);
     }
 }
