@@ -13,6 +13,8 @@ internal sealed class DedupMetrics(MetricsRegistry metrics)
         "1 while the shared duplicate store answers, 0 while it does not (or has not answered yet).");
     private readonly Gauge _pending = metrics.Factory.CreateGauge("transportguard_dedup_resync_pending",
         "Entries recorded while the shared store did not take them, waiting to be pushed to it.");
+    private readonly Counter _recorded = metrics.Factory.CreateCounter("transportguard_dedup_recorded_total",
+        "Deliveries (a message to a recipient at a destination) written to the duplicate store once their next hop accepted them.");
     private readonly Counter _dropped = metrics.Factory.CreateCounter("transportguard_dedup_resync_dropped_total",
         "Entries dropped from the resync, oldest first, past Dedup:ResyncCapacity; the local store still holds them.");
 
@@ -24,6 +26,8 @@ internal sealed class DedupMetrics(MetricsRegistry metrics)
     });
 
     public void Fallback() => _fallbacks.Inc();
+
+    public void Recorded(int count) => _recorded.Inc(count);
 
     public void ResyncDropped(int count) => _dropped.Inc(count);
 }

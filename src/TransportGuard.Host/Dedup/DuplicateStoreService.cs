@@ -8,7 +8,8 @@ namespace TransportGuard.Dedup;
 /// asks it, and closed at the end. A store that cannot answer never costs mail: its callers get "nothing known" and
 /// deliver (at least once), and the failure is logged.
 /// </summary>
-internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task<IDuplicateStore?>> open, ILogger<DuplicateStoreService> logger)
+internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task<IDuplicateStore?>> open, DedupMetrics metrics,
+    ILogger<DuplicateStoreService> logger)
     : IHostedService, IAsyncDisposable
 {
     /// <summary>Null before the start and after the stop, when turned off (Dedup:Enabled), or when the local store
@@ -61,6 +62,7 @@ internal sealed partial class DuplicateStoreService(Func<CancellationToken, Task
         try
         {
             await store.RecordAsync(entries, CancellationToken.None);
+            metrics.Recorded(entries.Count);
         }
         catch (Exception ex) when (ex is DuplicateStoreUnavailableException or ObjectDisposedException)
         {

@@ -40,6 +40,10 @@ internal sealed partial class LocalAndSharedDuplicateStore : IDuplicateStore
     // may make the next one (a slow call that began before an outage must not declare the store back).
     private volatile SharedState _state = SharedState.Unknown;
     private int _generation;
+    // Consecutive calls the shared store failed: it is declared down (and skipped) only after DownAfterFailures, so
+    // one slow answer on a loaded machine (a pause, a burst) does not send every node to its local store for seconds.
+    private int _failures;
+    private const int DownAfterFailures = 3;
     private DateTimeOffset _downSince;
     private long _outageFallbacks;
 
@@ -167,6 +171,7 @@ internal sealed partial class LocalAndSharedDuplicateStore : IDuplicateStore
 
     private void Answered(int generation)
     {
+        Interlocked.Exchange(ref _failures, 0);
         if (_state == SharedState.Up)
             return;
         SharedState previous;
@@ -188,7 +193,7 @@ internal sealed partial class LocalAndSharedDuplicateStore : IDuplicateStore
 
     private void Failed(int generation, Exception reason)
     {
-        if (_state == SharedState.Down)
+        if (_state == SharedState.Down || Interlocked.Increment(ref _failures) < DownAfterFailures)
             return;
         lock (_lock)
         {

@@ -77,8 +77,10 @@ public sealed class DuplicateDeliveryTests
                 Assert.Equal(250, (await client.CommandAsync(Message("killed-1"))).Code);
             }
             await sink.WaitForMessagesAsync(1, Wait);
-            await Eventually.UntilAsync(() => first.Output.Contains("status=sent", StringComparison.Ordinal), Wait, () => "no delivery logged", 20);
-            await first.KillAsync();
+            using var http = AdminHttp.Client(first.HttpAddress!);
+            await Eventually.UntilAsync(async () => MetricsText.Find(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total") >= 1,
+                Wait, () => "the delivery was never remembered", 20);
+            await first.KillAsync(); // at once: no checkpoint, only the journal has it
         }
         finally
         {
@@ -96,13 +98,13 @@ public sealed class DuplicateDeliveryTests
         TempDirectory.Delete(data);
     }
 
-    /// <summary>Until the gateway has recorded <paramref name="count"/> deliveries: the sink holding a message is not
-    /// enough, its 250 is read (and the delivery remembered) just after.</summary>
+    /// <summary>Until the gateway has remembered <paramref name="count"/> deliveries: the sink holding a message is
+    /// not enough, its 250 is read (and the delivery written to the store) just after.</summary>
     private static async Task DeliveredAsync(TestGateway gateway, int count)
     {
         using var http = AdminHttp.Client(gateway.HttpAddress);
-        await Eventually.UntilAsync(async () => MetricsText.Find(await http.TextAsync("/metrics"), "transportguard_delivery_attempts_total{outcome=\"delivered\"}") >= count,
-            Wait, () => $"fewer than {count} deliveries recorded", 20);
+        await Eventually.UntilAsync(async () => MetricsText.Find(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total") >= count,
+            Wait, () => $"fewer than {count} deliveries remembered", 20);
     }
 
     private static Task<RawSmtpClient.Reply> SendAsync(TestGateway gateway, string recipient, string message) => SendAsync(gateway, [recipient], message);
