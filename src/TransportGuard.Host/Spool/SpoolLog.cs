@@ -113,10 +113,10 @@ internal sealed class SpoolLog : IDisposable
 /// <summary>A log's file name and sizes (each a power of two): the spool's, or the duplicate store's journal, whose
 /// records are small and whose head is truncated at every checkpoint (docs/dedup.md).</summary>
 /// <param name="KeptCommits">0: FASTER deletes the previous commit file after each commit; more: the newest commit
-/// file is checked and this many kept (see <see cref="SpoolLog"/>).</param>
+/// file is checked and this many kept (see <see cref="SpoolLog"/>); only for a log committed from one loop.</param>
 internal readonly record struct SpoolLogShape(string FileName, int PageSizeBits, int SegmentSizeBits, int MemorySizeBits, int KeptCommits = 0)
 {
-    /// <summary>The spool keeps four commit files too: a commit whose file a full disk left empty must fail (a 451),
-    /// not delete the last good one (docs/spool.md).</summary>
-    public static SpoolLogShape Spool(int memorySizeBits) => new("spool.log", SpoolLog.PageSizeBits, SpoolLog.SegmentSizeBits, memorySizeBits, KeptCommits: 4);
+    /// <summary>The spool lets FASTER prune its commit files: it commits from two loops (group commit, maintenance),
+    /// and the check after each commit raced with the other's file (docs/spool.md, Durability).</summary>
+    public static SpoolLogShape Spool(int memorySizeBits) => new("spool.log", SpoolLog.PageSizeBits, SpoolLog.SegmentSizeBits, memorySizeBits);
 }
