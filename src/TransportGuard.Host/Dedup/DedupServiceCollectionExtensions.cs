@@ -17,7 +17,8 @@ internal static class DedupServiceCollectionExtensions
         services.AddValidatedOptions<DedupOptions>(configuration, DedupOptions.Section);
         services.AddSingleton<DedupMetrics>();
         services.AddSingleton(sp => new DuplicateStoreService(cancellationToken => OpenAsync(sp, cancellationToken),
-            sp.GetRequiredService<DedupMetrics>(), sp.GetRequiredService<ILogger<DuplicateStoreService>>()));
+            sp.GetRequiredService<DedupMetrics>(), sp.GetRequiredService<IOptions<DedupOptions>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DuplicateStoreService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<DuplicateStoreService>());
         services.AddSingleton<DuplicateLedger>();
         services.AddSingleton<DuplicateReceiveGate>();
