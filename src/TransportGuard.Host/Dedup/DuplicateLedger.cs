@@ -10,8 +10,9 @@ namespace TransportGuard.Dedup;
 /// <summary>
 /// Duplicate detection before each delivery (docs/dedup.md): a recipient whose key is in the store already has the
 /// message at this destination and is not sent it again; what a next hop accepts is written as soon as its reply
-/// is read. A handoff to a peer that took the message as its primary (XSHADOW) is no delivery: we still hold the
-/// message and would take it over if that peer died, so it is not written. Within the node, two copies of one
+/// is read. A handoff to a peer is no delivery: one that took the message as its primary (XSHADOW) leaves us its
+/// shadow, and one that refused our shadow (it is stopping) copies the message to a holder itself, maybe to us; either
+/// way a takeover copy may come back, and must not be suppressed by our record of the handoff. So it is not written. Within the node, two copies of one
 /// message never go to one recipient at once: the second waits for a later attempt.
 /// </summary>
 internal sealed partial class DuplicateLedger(DuplicateStoreService stores, IMessageStore spool, NodeName node, RedundancyMetrics metrics,
@@ -55,7 +56,7 @@ internal sealed partial class DuplicateLedger(DuplicateStoreService stores, IMes
             return;
         try
         {
-            var delivered = results.Where(r => r is { Outcome: DeliveryOutcome.Delivered, Primary: null, DuplicateOf: null })
+            var delivered = results.Where(r => r is { Outcome: DeliveryOutcome.Delivered, Primary: null, Handoff: false, DuplicateOf: null })
                 .Select(r => r.Recipient).ToHashSet(StringComparer.Ordinal);
             var entry = new DeliveredEntry(node.Value, job.QueueId, time.GetUtcNow());
             var entries = keys.Where((_, i) => delivered.Contains(job.Recipients[i].Address)).Select(k => KeyValuePair.Create(k, entry)).ToList();

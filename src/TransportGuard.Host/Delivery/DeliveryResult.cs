@@ -16,8 +16,10 @@ internal enum DeliveryOutcome
 /// id and its queue id, which its discard notice will name.</param>
 /// <param name="DuplicateOf">Set when the recipient already had the message and it was not sent again: the original
 /// delivery (docs/dedup.md).</param>
+/// <param name="Handoff">The next hop is one of our peers (it offered XSHADOW), with or without taking our shadow: it
+/// took the message on, it did not deliver it, and a takeover of its copy may bring it back (docs/dedup.md).</param>
 internal sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,
-    Spool.ShadowRef? Primary = null, string? DuplicateOf = null)
+    Spool.ShadowRef? Primary = null, string? DuplicateOf = null, bool Handoff = false)
 {
     /// <summary>From a next hop's reply: its enhanced code when it gave one, else the class's generic one (RFC 3463).</summary>
     public static RecipientResult FromReply(string recipient, SmtpReply reply, string remoteMta)

@@ -62,6 +62,30 @@ public sealed class DuplicateDeliveryTests
         await sink.WaitForMessagesAsync(2, Wait);
     }
 
+    /// <summary>A next hop that is one of our peers only took the message on: if it dies, a takeover of its copy
+    /// (possibly by us) must get through, so our handoff is not remembered as a delivery (chaos rolling-restart seed
+    /// 408: a hub that refused XSHADOW while stopping shadowed the message back to the edge, whose takeover copy was
+    /// then suppressed by the edge's record of the handoff, and lost).</summary>
+    [Fact]
+    public async Task A_handoff_to_a_peer_is_not_remembered_as_a_delivery()
+    {
+        await using var peer = ScriptedNextHop.Start(new NextHopScript
+        {
+            Extensions = ["PIPELINING", "8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES", "SMTPUTF8", "XSHADOW"],
+        });
+        await using var gateway = await TestGateway.StartAsync(("relay-to", peer.Address), ("Queue:Suspended", "false"));
+        await SendAsync(gateway, "b@example.com", Message("handoff-1"));
+        await peer.WaitForMessagesAsync(1, Wait);
+        await Eventually.UntilAsync(() => gateway.Messages().Count == 0, Wait, () => "the message is still queued", 20);
+
+        var again = await SendAsync(gateway, "b@example.com", Message("handoff-1"));
+
+        Assert.Contains("queued as", again.Last, StringComparison.Ordinal);
+        await peer.WaitForMessagesAsync(2, Wait);
+        using var http = AdminHttp.Client(gateway.HttpAddress);
+        Assert.Equal(0, MetricsText.Value(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total"));
+    }
+
     [Fact]
     public async Task What_was_delivered_is_remembered_across_a_kill_9()
     {

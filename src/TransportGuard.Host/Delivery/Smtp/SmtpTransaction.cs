@@ -86,8 +86,10 @@ internal static class SmtpTransaction
         var primary = connection.PrimaryNode is { } node && final.IsPositive
             ? new ShadowRef(node, final.Lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], DateTimeOffset.UtcNow)
             : null;
+        // A peer (it offers XSHADOW) took it on, even one that refused our shadow because it is stopping.
+        var handoff = connection.Capabilities.Has("XSHADOW");
         foreach (var recipient in accepted)
-            results[recipient] = RecipientResult.FromReply(recipient, final, connection.Remote) with { Primary = primary };
+            results[recipient] = RecipientResult.FromReply(recipient, final, connection.Remote) with { Primary = primary, Handoff = handoff };
         connection.Transactions++;
         connection.Reusable = final.Code != 421;
         return [.. recipients.Select(r => results[r])];
