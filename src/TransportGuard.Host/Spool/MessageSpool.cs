@@ -75,8 +75,18 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     /// <see cref="Announce"/> when the message may be delivered.</summary>
     public async Task<SpooledMessage> CommitMessageAsync(SpooledEnvelope envelope, bool announce = true)
     {
-        var message = await WriteEnvelopeAsync(envelope);
-        Index.Put(message);
+        SpooledMessage message;
+        try
+        {
+            message = await WriteEnvelopeAsync(envelope);
+            Index.Put(message);
+        }
+        finally
+        {
+            // Only once the index has it: in between, nothing else kept truncation off its chunks (a chaos run,
+            // disk-full seed 17, truncated a message acknowledged a moment before).
+            _receiving.TryRemove(envelope.QueueId, out _);
+        }
         if (announce)
             Announce(message);
         return message;
@@ -97,23 +107,17 @@ internal sealed partial class MessageSpool : IAsyncDisposable
         return await CommitMessageAsync(envelope);
     }
 
+    /// <summary>The caller unpins the message (<c>_receiving</c>) once the index has it.</summary>
     private async Task<SpooledMessage> WriteEnvelopeAsync(SpooledEnvelope envelope)
     {
-        try
-        {
-            // After a failed commit FasterLog commits nothing more (we do not let it tolerate device failures: it
-            // would then report later commits as good while records of the failed range may be missing). Refuse at
-            // once rather than wait for a commit that cannot succeed.
-            if (Faulted)
-                throw new IOException($"the spool is failed after a commit error; {envelope.QueueId} refused");
-            var address = _log.Log.Enqueue(envelope.ToRecord());
-            await _committer.WaitDurableAsync(address);
-            return new SpooledMessage(envelope, address);
-        }
-        finally
-        {
-            _receiving.TryRemove(envelope.QueueId, out _);
-        }
+        // After a failed commit FasterLog commits nothing more (we do not let it tolerate device failures: it would
+        // then report later commits as good while records of the failed range may be missing). Refuse at once
+        // rather than wait for a commit that cannot succeed.
+        if (Faulted)
+            throw new IOException($"the spool is failed after a commit error; {envelope.QueueId} refused");
+        var address = _log.Log.Enqueue(envelope.ToRecord());
+        await _committer.WaitDurableAsync(address);
+        return new SpooledMessage(envelope, address);
     }
 
     /// <summary>
@@ -128,10 +132,17 @@ internal sealed partial class MessageSpool : IAsyncDisposable
         {
             var content = await ReadContentAsync(message.Envelope, cancellationToken);
             var chunks = new List<long>();
-            await AppendContentAsync(message.Envelope.QueueId, content, chunks, cancellationToken);
-            var copy = await WriteEnvelopeAsync(message.Envelope with { Chunks = chunks });
-            if (Index.TryReplace(message, copy))
-                copied++;
+            try
+            {
+                await AppendContentAsync(message.Envelope.QueueId, content, chunks, cancellationToken);
+                var copy = await WriteEnvelopeAsync(message.Envelope with { Chunks = chunks });
+                if (Index.TryReplace(message, copy))
+                    copied++;
+            }
+            finally
+            {
+                _receiving.TryRemove(message.Envelope.QueueId, out _);
+            }
             await WriteProgressSnapshotAsync(message.Envelope.QueueId);
         }
         return copied;
