@@ -16,9 +16,9 @@ public sealed partial class LeaseSteadyStateTests
         await using var sink = ScriptedNextHop.Start();
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
-        // Without duplicate detection: with it, a node stalls for about a second after its first deliveries and the
-        // lease lapses once or twice (an open defect of issue 13, docs/dedup.md); this test guards the leases.
-        string[] Node(string id, string address, int port, string relayTo) => TwoNodes.Args(id, address, port, edgePort, hubPort, relayTo, "--Dedup:Enabled", "false");
+        // With duplicate detection (the default): its journal's commits beside the spool's once starved the thread pool
+        // for about a second after the first deliveries and the lease lapsed (docs/spool.md, Threads).
+        string[] Node(string id, string address, int port, string relayTo) => TwoNodes.Args(id, address, port, edgePort, hubPort, relayTo);
         await using var hub = await GatewayProcess.StartAsync(hubData, Node("hub", "127.0.0.3", hubPort, $"127.0.0.1:{sink.Port}"));
         await using var edge = await GatewayProcess.StartAsync(edgeData, Node("edge", "127.0.0.2", edgePort, $"127.0.0.3:{hubPort}"));
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken); // a few heartbeats each way
