@@ -200,8 +200,9 @@ finish() {
   local id
   for id in "${!NODE_HTTP[@]}"; do   # the nodes' view at the end, for whoever reads the run directory
     curl -s --max-time 2 "http://${NODE_HTTP[$id]}/metrics" | grep '^transportguard_' > "$RUN/$id/metrics.txt" 2>/dev/null || true
-    curl -s --max-time 2 "http://${NODE_HTTP[$id]}/api/queue?limit=1000" > "$RUN/$id/queue.json" 2>/dev/null || true
-    curl -s --max-time 2 "http://${NODE_HTTP[$id]}/api/shadow" > "$RUN/$id/shadow.json" 2>/dev/null || true
+    local auth="Authorization: Bearer $(cat "$RUN/$id/data/admin-token" 2>/dev/null)"  # the token the node generated
+    curl -s --max-time 2 -H "$auth" "http://${NODE_HTTP[$id]}/api/queue?limit=1000" > "$RUN/$id/queue.json" 2>/dev/null || true
+    curl -s --max-time 2 -H "$auth" "http://${NODE_HTTP[$id]}/api/shadow" > "$RUN/$id/shadow.json" 2>/dev/null || true
   done
   stop_all
   local acked lost dup late verdict=PASS

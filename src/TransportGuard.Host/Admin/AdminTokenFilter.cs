@@ -5,20 +5,29 @@ using Microsoft.AspNetCore.Http;
 namespace TransportGuard.Admin;
 
 /// <summary>
-/// Guards /api with a bearer token when one is configured (RFC 6750): a missing or wrong token gets 401 and the
-/// request never reaches the handler. Compared in constant time so the token cannot be guessed byte by byte.
+/// Guards /api (docs/operations.md, Admin API). A request a browser sends on a page's behalf (it carries
+/// <c>Origin</c>, or <c>Sec-Fetch-Site</c> other than "none") gets 403: the API has no web page of its own, so such a
+/// request is cross-site by definition, whatever credentials ride along. Otherwise a missing or wrong bearer token
+/// (RFC 6750) gets 401. Neither reaches the handler. The token is compared in constant time so it cannot be guessed
+/// byte by byte.
 /// </summary>
-internal sealed class AdminTokenFilter(string? token) : IEndpointFilter
+internal sealed class AdminTokenFilter(string token) : IEndpointFilter
 {
-    private readonly byte[]? _expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
+    private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (_expected is null || Authorized(context.HttpContext.Request.Headers.Authorization.ToString()))
+        var request = context.HttpContext.Request;
+        if (FromABrowserPage(request.Headers))
+            return Results.Json(new { error = "the admin API refuses requests made by a web page (Origin or Sec-Fetch-Site present)" }, statusCode: StatusCodes.Status403Forbidden);
+        if (Authorized(request.Headers.Authorization.ToString()))
             return await next(context);
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"transportguard\"";
-        return Results.Json(new { error = "a valid bearer token is required for the admin API" }, statusCode: StatusCodes.Status401Unauthorized);
+        return Results.Json(new { error = "a valid bearer token is required for the admin API (the CLI reads it from DATA/admin-token, or pass --token)" }, statusCode: StatusCodes.Status401Unauthorized);
     }
+
+    private static bool FromABrowserPage(IHeaderDictionary headers) =>
+        headers.Origin.Count > 0 || (headers.TryGetValue("Sec-Fetch-Site", out var site) && !string.Equals(site, "none", StringComparison.OrdinalIgnoreCase));
 
     private bool Authorized(string header)
     {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransportGuard.Configuration;
+using TransportGuard.Spool;
 
 namespace TransportGuard.Admin;
 
@@ -32,12 +33,14 @@ internal static class HttpEndpoint
     {
         app.MapMetrics();
         app.MapHealth();
-        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AdminToken));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);
+        var token = AdminToken.Resolve(app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AdminToken,
+            app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.DataDirectory, logger);
+        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(token.Value));
         api.MapQueueApi();
         api.MapResubmitApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())
             feature.Map(api);
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in Addresses(app.Services))

@@ -12,8 +12,9 @@ internal sealed class HttpOptions : IValidatable
     /// would fall back to its own default address).</summary>
     public string Listen { get; set; } = "127.0.0.1:9525";
 
-    /// <summary>Bearer token for /api. Required when HTTP is bound beyond loopback; /metrics and /healthz stay open
-    /// (scrapers and probes carry no secrets).</summary>
+    /// <summary>Bearer token for /api. Required when HTTP is bound beyond loopback; on loopback, when unset, one is
+    /// generated into DATA/admin-token (<see cref="AdminToken"/>). /metrics and the health checks stay open (scrapers
+    /// and probes carry no secrets).</summary>
     public string? AdminToken { get; set; }
 
     public IEnumerable<IPEndPoint> EndPoints() =>

@@ -11,7 +11,7 @@ public sealed partial class HttpEndpointTests
     public async Task Health_and_readiness_answer_and_metrics_count_what_happened()
     {
         await using var gateway = await TestGateway.StartAsync();
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         Assert.Equal("ok\n", await http.TextAsync("/healthz"));
         Assert.Equal("ready\n", await http.TextAsync("/readyz"));
         for (var i = 0; i < 3; i++)
@@ -38,7 +38,7 @@ public sealed partial class HttpEndpointTests
     public async Task The_queue_api_lists_shows_holds_releases_and_deletes()
     {
         await using var gateway = await TestGateway.StartAsync();
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         var first = await Relay.SendAsync(gateway, "alice@example.org", ["b@example.com"], Relay.Body("first"));
         var second = await Relay.SendAsync(gateway, "bob@example.org", ["c@example.com", "d@example.com"], Relay.Body("second"));
 
@@ -91,7 +91,7 @@ public sealed partial class HttpEndpointTests
     public async Task A_resubmit_request_is_validated_and_a_dry_run_counts_what_the_safety_net_holds()
     {
         await using var gateway = await TestGateway.StartAsync();
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         var bad = await http.PostAsync("/api/safetynet/resubmit", Json("""{"start":"2026-11-23T10:00:00Z","end":"2026-11-23T09:00:00Z","destination":"mbx1"}"""), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var dry = await http.PostAsync("/api/safetynet/resubmit", Json("""{"start":"2026-11-23T08:00:00Z","end":"2026-11-23T09:00:00Z","destination":"mbx1","dryRun":true}"""), TestContext.Current.CancellationToken);

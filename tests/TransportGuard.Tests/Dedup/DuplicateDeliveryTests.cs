@@ -44,7 +44,7 @@ public sealed class DuplicateDeliveryTests
         await Task.Delay(500, TestContext.Current.CancellationToken);
 
         Assert.Equal(["b@example.com", "c@example.com"], sink.Messages.SelectMany(m => m.Recipients).Order());
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         Assert.Equal(1, MetricsText.Value(await http.TextAsync("/metrics"), "transportguard_duplicates_suppressed_total"));
     }
 
@@ -82,7 +82,7 @@ public sealed class DuplicateDeliveryTests
 
         Assert.Contains("queued as", again.Last, StringComparison.Ordinal);
         await peer.WaitForMessagesAsync(2, Wait);
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         Assert.Equal(0, MetricsText.Value(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total"));
     }
 
@@ -101,7 +101,7 @@ public sealed class DuplicateDeliveryTests
                 Assert.Equal(250, (await client.CommandAsync(Message("killed-1"))).Code);
             }
             await sink.WaitForMessagesAsync(1, Wait);
-            using var http = AdminHttp.Client(first.HttpAddress!);
+            using var http = AdminHttp.For(first);
             await Eventually.UntilAsync(async () => MetricsText.Find(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total") >= 1,
                 Wait, () => "the delivery was never remembered", 20);
             await first.KillAsync(); // at once: no checkpoint, only the journal has it
@@ -126,7 +126,7 @@ public sealed class DuplicateDeliveryTests
     /// not enough, its 250 is read (and the delivery written to the store) just after.</summary>
     private static async Task DeliveredAsync(TestGateway gateway, int count)
     {
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         await Eventually.UntilAsync(async () => MetricsText.Find(await http.TextAsync("/metrics"), "transportguard_dedup_recorded_total") >= count,
             Wait, () => $"fewer than {count} deliveries remembered", 20);
     }

@@ -45,7 +45,7 @@ public sealed class MonitoringFilesTests
     public async Task Every_metric_the_dashboard_and_the_alerts_query_is_exported_by_a_running_gateway()
     {
         await using var gateway = await TestGateway.StartAsync();
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         var exported = MonitoringFiles.ExportedMetrics(await http.TextAsync("/metrics"));
         var queried = MonitoringFiles.QueriedMetrics();
         Assert.True(queried.Count >= 20, string.Join(", ", queried));

@@ -37,7 +37,7 @@ public sealed class AutoDiscardTests
 
         time.Advance(TimeSpan.FromMinutes(10));
         await Eventually.UntilAsync(() => gateway.Messages().Count == 0, TimeSpan.FromSeconds(10), () => "the shadow was not auto-discarded");
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         Assert.Contains("transportguard_shadow_auto_discarded_total 1", await http.TextAsync("/metrics"), StringComparison.Ordinal);
     }
 }

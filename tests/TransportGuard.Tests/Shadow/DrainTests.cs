@@ -30,8 +30,8 @@ public sealed partial class DrainTests
             }
         }
 
-        var drain = await ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, "drain", "--to", "hubB", "--url", hubA.HttpAddress!.ToString()], TimeSpan.FromSeconds(120));
-        using var hubAHttp = AdminHttp.Client(hubA.HttpAddress!);
+        var drain = await ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, "drain", "--to", "hubB", "--url", hubA.HttpAddress!.ToString(), "--data", hubA.DataDirectory], TimeSpan.FromSeconds(120));
+        using var hubAHttp = AdminHttp.For(hubA);
         if (drain.ExitCode != 0)
         {
             var left = await hubAHttp.TextAsync("/api/queue");
@@ -74,7 +74,7 @@ public sealed partial class DrainTests
             }
         }
 
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
         using var response = await http.PostAsync("/api/drain?to=hubB", null, TestContext.Current.CancellationToken);
         var report = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, report);
@@ -104,7 +104,7 @@ public sealed partial class DrainTests
                 Assert.Equal(250, (await client.CommandAsync($"Subject: drained {i}\r\n\r\nbody\r\n.")).Code);
             }
         }
-        using var http = AdminHttp.Client(gateway.HttpAddress);
+        using var http = AdminHttp.For(gateway);
 
         using (var started = await http.PostAsync("/api/drain?to=hubB&wait=0", null, TestContext.Current.CancellationToken))
             Assert.Contains("\"running\":true", await started.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);

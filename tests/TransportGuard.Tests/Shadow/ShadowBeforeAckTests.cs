@@ -34,7 +34,7 @@ public sealed partial class ShadowBeforeAckTests
                 acknowledged.Add($"Subject: before ack {i}");
             }
         }
-        using var hubHttp = AdminHttp.Client(hub.HttpAddress!);
+        using var hubHttp = AdminHttp.For(hub);
         Assert.Equal(Messages, MetricsText.ShadowMessages(await hubHttp.TextAsync("/metrics"), "edge")); // every 250 came after a copy
         Assert.Empty(hubSink.Messages);
 
@@ -63,7 +63,7 @@ public sealed partial class ShadowBeforeAckTests
         await using var client = await RawSmtpClient.ConnectGreetedAsync(edge.SmtpEndPoint);
         await client.BeginDataAsync();
         var reply = await client.CommandAsync("Subject: lonely\r\n\r\nbody\r\n.");
-        using var http = AdminHttp.Client(edge.HttpAddress!);
+        using var http = AdminHttp.For(edge);
         var metrics = await http.TextAsync("/metrics");
         if (reject)
         {

@@ -22,7 +22,7 @@ public sealed class TakeoverRobustnessTests
         foreach (var primaryId in good)
             await ShadowAsync(holder, primaryId, damaged: false);
         await ShadowAsync(holder, "P0", damaged: true);
-        using var http = AdminHttp.Client(holder.HttpAddress);
+        using var http = AdminHttp.For(holder);
 
         await Eventually.UntilAsync(() => TakenOver(holder).Count == good.Count, Wait, () => $"{TakenOver(holder).Count} of {good.Count} taken over", 50);
         Assert.Equal(good.Order(), TakenOver(holder).Order());

@@ -33,7 +33,7 @@ public sealed class TerminalOutcomeNoticeTests
             }
             // ok@a.test delivered, bad@b.test refused: the accepting sink gets the message and the sender's report.
             await Eventually.UntilAsync(() => accepting.Messages.Count >= 2, Wait, () => $"{accepting.Messages.Count} of 2 at the sink", 50);
-            using var hubHttp = AdminHttp.Client(hub.HttpAddress!);
+            using var hubHttp = AdminHttp.For(hub);
             await Eventually.UntilAsync(async () => MetricsText.ShadowMessages(await hubHttp.TextAsync("/metrics"), "edge") == 0, Wait,
                 () => "the hub still holds the shadow of a message the edge has ended", 100);
 
@@ -68,9 +68,9 @@ public sealed class TerminalOutcomeNoticeTests
             await client.BeginDataAsync("sender@example.org", "rcpt@example.com");
             Assert.Equal(250, (await client.CommandAsync("Subject: deleted\r\n\r\nbody\r\n.")).Code);
         }
-        using var hubHttp = AdminHttp.Client(hub.HttpAddress!);
+        using var hubHttp = AdminHttp.For(hub);
         Assert.Equal(1, MetricsText.ShadowMessages(await hubHttp.TextAsync("/metrics"), "edge"));
-        using var edgeHttp = AdminHttp.Client(edge.HttpAddress!);
+        using var edgeHttp = AdminHttp.For(edge);
         var id = Assert.Single((await edgeHttp.JsonAsync("/api/queue")).GetProperty("items").EnumerateArray()).GetProperty("queueId").GetString();
 
         using (var deleted = await edgeHttp.DeleteAsync($"/api/queue/{id}", TestContext.Current.CancellationToken))

@@ -35,7 +35,7 @@ public sealed partial class ThreeNodeTakeoverTests
                 acknowledged.Add(subject);
             }
         }
-        using var edgeHttp = AdminHttp.Client(cluster.Edge.HttpAddress!);
+        using var edgeHttp = AdminHttp.For(cluster.Edge);
         await UntilAsync(async () => MetricsText.ShadowMessages(await edgeHttp.TextAsync("/metrics"), "hub1") == Messages, "the edge never held all shadows of hub1");
         Assert.Empty(hub2Sink.Messages); // hub1 has them all, deferred
 
@@ -54,7 +54,7 @@ public sealed partial class ThreeNodeTakeoverTests
             await cluster.StartNodeAsync("hub1");
         else
             await cluster.Hub1.SignalAsync(freeze: false);
-        using var hub1Http = AdminHttp.Client(cluster.Hub1.HttpAddress!);
+        using var hub1Http = AdminHttp.For(cluster.Hub1);
         await UntilAsync(async () => MetricsText.Value(await hub1Http.TextAsync("/metrics"), "transportguard_spool_messages") == 0,
             "hub1 still holds messages: " + string.Join('\n', cluster.Hub1.Output.Split('\n').Where(l => l.Contains("ShadowManager", StringComparison.Ordinal))));
         // The fencing answer drops the messages first and logs after: wait for the line rather than race it.

@@ -7,6 +7,13 @@ namespace TransportGuard.Tests.Support;
 /// <summary>An HTTP client for a gateway's endpoint, optionally with the admin bearer token.</summary>
 internal static class AdminHttp
 {
+    /// <summary>A client of a real gateway's admin API, with the token it generated in its data directory.</summary>
+    public static HttpClient For(GatewayProcess gateway) => Client(gateway.HttpAddress!, TokenIn(gateway.DataDirectory));
+
+    public static HttpClient For(TestGateway gateway) => Client(gateway.HttpAddress, TokenIn(gateway.DataDirectory));
+
+    public static string TokenIn(string dataDirectory) => File.ReadAllText(Path.Combine(dataDirectory, "admin-token")).Trim();
+
     public static HttpClient Client(Uri address, string? token = null)
     {
         var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };

@@ -40,6 +40,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
     }
     public int ProcessId => _process.Id;
 
+    /// <summary>Its data directory, where it keeps the admin token it generated (docs/operations.md).</summary>
+    public string DataDirectory { get; private init; } = "";
+
     public string Output
     {
         get
@@ -68,7 +71,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Executable, "--smtp", "127.0.0.1:0", "--data", dataDirectory, "--hostname", "mx.test.local", "--http", "127.0.0.1:0", "--Queue:Suspended", "true" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
-        var gateway = new GatewayProcess(Process.Start(info)!);
+        var gateway = new GatewayProcess(Process.Start(info)!) { DataDirectory = dataDirectory };
         gateway._process.OutputDataReceived += (_, e) => gateway.OnLine(e.Data);
         gateway._process.ErrorDataReceived += (_, e) => gateway.OnLine(e.Data);
         gateway._process.BeginOutputReadLine();

@@ -2,7 +2,8 @@ using System.CommandLine;
 
 namespace TransportGuard.Admin.Cli;
 
-/// <summary>Options every API command shares: where the gateway is, its token, and the output form.</summary>
+/// <summary>Options every API command shares: where the gateway is, its token (or its data directory, which holds
+/// one), and the output form.</summary>
 internal static class CliOptions
 {
     public static readonly Option<string> Url = new("--url")
@@ -15,14 +16,23 @@ internal static class CliOptions
 
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = "The admin bearer token, Http:AdminToken (env TRANSPORTGUARD_TOKEN)",
+        Description = "The admin bearer token, Http:AdminToken (env TRANSPORTGUARD_TOKEN; by default the one in --data)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TRANSPORTGUARD_TOKEN"),
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Data = new("--data")
+    {
+        Description = "The gateway's data directory, where it keeps the token it generated (env TRANSPORTGUARD_DATA) [default: ./data]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TRANSPORTGUARD_DATA") ?? "data",
         Recursive = true,
     };
 
     public static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table", Recursive = true };
 
-    public static AdminClient Client(ParseResult parse) => new(new Uri(parse.GetValue(Url)!), parse.GetValue(Token));
+    /// <summary>The token given, else the one the gateway generated in its data directory (docs/operations.md).</summary>
+    public static AdminClient Client(ParseResult parse) =>
+        new(new Uri(parse.GetValue(Url)!), parse.GetValue(Token) is { Length: > 0 } token ? token : AdminToken.TryRead(parse.GetValue(Data)!));
 
     /// <summary>With --json, prints the API's answer as it came and returns true; otherwise the caller prints its text.</summary>
     public static bool PrintedAsJson(ParseResult parse, System.Text.Json.JsonElement body)

@@ -13,7 +13,7 @@ internal static class DrainCommand
         var cancel = new Option<bool>("--cancel") { Description = "Stop a drain and take the node back into service" };
         var command = new Command("drain", "Stop taking mail and hand the queue to a peer, so the node can be stopped empty")
         {
-            CliOptions.Url, CliOptions.Token, CliOptions.Json, to, cancel,
+            CliOptions.Url, CliOptions.Token, CliOptions.Data, CliOptions.Json, to, cancel,
         };
         command.SetAction(async (parse, _) =>
         {

@@ -29,7 +29,7 @@ internal static class QueueCommands
 
         var queue = new Command("queue", "The queue of a running gateway, through its admin API")
         {
-            CliOptions.Url, CliOptions.Token, CliOptions.Json, state, search, limit,
+            CliOptions.Url, CliOptions.Token, CliOptions.Data, CliOptions.Json, state, search, limit,
             list, show, Action("hold", "Keep a message from delivery until released", id, i => $"/api/queue/{i}/hold"),
             Action("release", "Release a held message for delivery now", id, i => $"/api/queue/{i}/release"),
             retryAll,

@@ -17,7 +17,7 @@ internal static class ResubmitCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Only count what would be resubmitted" };
         var command = new Command("resubmit", "Resubmit delivered mail held in the Safety Net")
         {
-            CliOptions.Url, CliOptions.Token, CliOptions.Json, start, end, destination, sender, recipient, messageId, resubmitTo, dryRun,
+            CliOptions.Url, CliOptions.Token, CliOptions.Data, CliOptions.Json, start, end, destination, sender, recipient, messageId, resubmitTo, dryRun,
         };
         command.SetAction(async (parse, _) =>
         {

@@ -7,7 +7,7 @@ namespace TransportGuard.Tests.Admin.Cli;
 public sealed class QueueCliTests
 {
     private static Task<ProcessRunner.Result> CliAsync(TestGateway gateway, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", gateway.HttpAddress.ToString()], TimeSpan.FromSeconds(60));
+        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", gateway.HttpAddress.ToString(), "--data", gateway.DataDirectory], TimeSpan.FromSeconds(60));
 
     [Fact]
     public async Task List_hold_and_release_show_and_change_the_queue()

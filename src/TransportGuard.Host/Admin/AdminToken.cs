@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace TransportGuard.Admin;
+
+/// <summary>
+/// The admin API's bearer token (docs/operations.md, Admin API). <c>Http:AdminToken</c> when configured; otherwise
+/// the token in <c>DATA/admin-token</c>, generated at the first start with owner-only permissions, so a local user or
+/// a web page cannot drain the node or delete mail. The CLI reads that file by default. The token is never logged.
+/// </summary>
+internal sealed partial class AdminToken
+{
+    public const string FileName = "admin-token";
+
+    private AdminToken(string value) => Value = value;
+
+    public string Value { get; }
+
+    /// <summary>The configured token, or the one kept in <paramref name="dataDirectory"/> (created when absent).</summary>
+    /// <exception cref="IOException">The file can be neither read nor created: the gateway must not start without a token.</exception>
+    public static AdminToken Resolve(string? configured, string dataDirectory, ILogger logger)
+    {
+        if (!string.IsNullOrEmpty(configured))
+            return new AdminToken(configured);
+        var path = PathIn(dataDirectory);
+        if (File.Exists(path))
+        {
+            KeepPrivate(path, logger);
+            var kept = File.ReadAllText(path).Trim();
+            if (kept.Length == 0)
+                throw new IOException($"the admin token file {path} is empty: delete it to have a new one generated, or set Http:AdminToken");
+            LogKept(logger, path);
+            return new AdminToken(kept);
+        }
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        Write(path, token);
+        LogGenerated(logger, path);
+        return new AdminToken(token);
+    }
+
+    public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
+
+    /// <summary>Reads a gateway's token from its data directory for the CLI: null when there is none or it is not ours to read.</summary>
+    public static string? TryRead(string dataDirectory)
+    {
+        try
+        {
+            var token = File.ReadAllText(PathIn(dataDirectory)).Trim();
+            return token.Length > 0 ? token : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Written beside, then renamed: a crash never leaves an empty token that the next start would refuse.</summary>
+    private static void Write(string path, string token)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(temporary, options))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(token + "\n"));
+            file.Flush(flushToDisk: true);
+        }
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite); // an old .new kept its mode
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>A token file others can read is no secret: its mode is narrowed to the owner, and that is logged.</summary>
+    private static void KeepPrivate(string path, ILogger logger)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        var mode = File.GetUnixFileMode(path);
+        const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if ((mode & Others) == 0)
+            return;
+        File.SetUnixFileMode(path, mode & ~Others);
+        LogNarrowed(logger, path);
+    }
+
+    [LoggerMessage(955, LogLevel.Information, "Admin API token generated in {Path} (owner-only); the CLI reads it from there (--data), or set Http:AdminToken")]
+    private static partial void LogGenerated(ILogger logger, string path);
+
+    [LoggerMessage(956, LogLevel.Information, "Admin API token read from {Path}")]
+    private static partial void LogKept(ILogger logger, string path);
+
+    [LoggerMessage(957, LogLevel.Warning, "Admin API token file {Path} was readable by others; narrowed to its owner")]
+    private static partial void LogNarrowed(ILogger logger, string path);
+}
