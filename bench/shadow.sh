@@ -15,13 +15,14 @@ source bench/lib/workdir.sh
 E=127.0.0.2 H=127.0.0.3 PORT=2525 SINK=2793
 "${cpu1[@]}" /usr/sbin/smtp-sink -u postfix 127.0.0.1:$SINK 1000 & pids+=($!)
 
+secret=$(openssl rand -hex 32) # peers prove who they are with it (docs/security.md)
 run() { # shadow-before-ack(true|false) -> accepted messages per second
   local tag=$1 edge hub
   rm -rf "$work/e-$tag" "$work/h-$tag"
   "${cpu1[@]}" dotnet "$work/tg/transportguard.dll" --node-id hub --smtp $H:$PORT --http $H:9526 --data "$work/h-$tag" --relay-to 127.0.0.1:$SINK \
-    --peer edge@$E:$PORT --peer hub@$H:$PORT > "$work/hub-$tag.log" 2>&1 & hub=$!
+    --peer edge@$E:$PORT --peer hub@$H:$PORT --Cluster:Secret "$secret" > "$work/hub-$tag.log" 2>&1 & hub=$!
   "${cpu0[@]}" dotnet "$work/tg/transportguard.dll" --node-id edge --smtp $E:$PORT --http $E:9526 --data "$work/e-$tag" --relay-to 127.0.0.1:$SINK \
-    --peer edge@$E:$PORT --peer hub@$H:$PORT --Shadow:ShadowBeforeAck "$1" --Smtp:Limits:MaxSessionsPerClient 1000 > "$work/edge-$tag.log" 2>&1 & edge=$!
+    --peer edge@$E:$PORT --peer hub@$H:$PORT --Cluster:Secret "$secret" --Shadow:ShadowBeforeAck "$1" --Smtp:Limits:MaxSessionsPerClient 1000 > "$work/edge-$tag.log" 2>&1 & edge=$!
   for _ in $(seq 100); do grep -q "SMTP listening" "$work/edge-$tag.log" 2>/dev/null && grep -q "SMTP listening" "$work/hub-$tag.log" && break; sleep 0.1; done
   "${cpu1[@]}" /usr/sbin/smtp-source -m 300 -s "$SESSIONS" -l "$SIZE" -f bench@example.org -t rcpt@example.com $E:$PORT # warm-up
   sleep 2

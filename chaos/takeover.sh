@@ -13,7 +13,7 @@ MODE=${MODE:-kill}
 source bench/lib/workdir.sh
 E=127.0.0.2 H1=127.0.0.3 H2=127.0.0.4 PORT=2525 SINK1=2791 SINK2=2792
 mkdir -p "$work/sink1" "$work/sink2" && chown postfix "$work/sink1" "$work/sink2"
-peers=(--peer edge@$E:$PORT --peer hub1@$H1:$PORT --peer hub2@$H2:$PORT)
+peers=(--peer edge@$E:$PORT --peer hub1@$H1:$PORT --peer hub2@$H2:$PORT --Cluster:Secret "$(openssl rand -hex 32)")
 node() { # id address relay-to
   dotnet "$work/tg/transportguard.dll" --node-id "$1" --smtp "$2:$PORT" --http "$2:9525" --data "$work/$1" --relay-to "$3" \
     "${peers[@]}" --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 >> "$work/$1.log" 2>&1 &

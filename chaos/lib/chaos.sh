@@ -42,8 +42,11 @@ at() {
 node() {
   local id=$1 smtp=$2 http=$3; shift 3
   mkdir -p "$RUN/$id"
+  # Peers prove who they are with the cluster secret (docs/security.md); each run makes its own, kept in a file.
+  [ -s "$RUN/cluster-secret" ] || { umask 077; openssl rand -hex 32 > "$RUN/cluster-secret"; }
   { printf '%s\n' --node-id "$id" --smtp "$smtp" --http "$http" --data "$RUN/$id/data" --hostname "$id.chaos.test" \
-      --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 "${PEERS[@]}" "${DEDUP[@]}" "$@"; } > "$RUN/$id/args"
+      --Queue:RetryInitialDelay 00:00:00.500 --Queue:RetryMaxDelay 00:00:01 --Cluster:SecretFile "$RUN/cluster-secret" \
+      "${PEERS[@]}" "${DEDUP[@]}" "$@"; } > "$RUN/$id/args"
   NODE_HTTP[$id]=$http
   node_start "$id" ${NODE_NOWAIT:+nowait}
 }

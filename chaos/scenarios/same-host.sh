@@ -1,11 +1,11 @@
 # 9. Several nodes on one host address: the four-node cluster of hub-crash with every node on 127.0.0.1, told apart by
-# port, then a hub killed and restarted. Peers are recognised by source address today, so this is expected to fail
-# until issue #14 (peers by name, authenticated) lands.
+# port and named to each other as localhost:PORT (a DNS name), then a hub killed and restarted. Peers are known by
+# their proof of the cluster secret, never by address (docs/security.md).
 DESCRIPTION="all nodes on 127.0.0.1 (different ports), hub SIGKILL and restart"
 DEFAULT_DURATION=20
 scenario() {
   local ip=127.0.0.1
-  PEERS=(--peer e1@$ip:2501 --peer e2@$ip:2502 --peer h1@$ip:2503 --peer h2@$ip:2504)
+  PEERS=(--peer e1@localhost:2501 --peer e2@localhost:2502 --peer h1@localhost:2503 --peer h2@localhost:2504)
   sink mbox-a $ip:2601; sink mbox-b $ip:2602; sink bounces $ip:2603
   local hub=(--Delivery:Routes:a.test smtp:$ip:2601 --Delivery:Routes:b.test smtp:$ip:2602 --Delivery:DefaultRoute smtp:$ip:2603)
   NODE_NOWAIT=1 node h1 $ip:2503 $ip:9503 "${hub[@]}"

@@ -63,6 +63,8 @@ internal static class GatewayCommand
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
     }
 
+    private const string CheckSwitch = "--check";
+
     private static RootCommand Build(string[] args)
     {
         var root = new RootCommand(Description) { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), DrainCommand.Build() };
@@ -79,7 +81,12 @@ internal static class GatewayCommand
                 Description = key.Contains(':', StringComparison.Ordinal) ? $"{key}: {description}" : description,
             });
         }
-        root.SetAction((_, _) => GatewayRun.RunAsync(args));
+        var check = new Option<bool>(CheckSwitch)
+        {
+            Description = "Check the configuration (switches, --config file, TG_ variables, secret files) and exit: 0 when the gateway would start with it, 2 with a line per bad key. Binds nothing and writes nothing",
+        };
+        root.Add(check);
+        root.SetAction((parse, _) => parse.GetValue(check) ? Task.FromResult(GatewayRun.Check([.. args.Where(a => a != CheckSwitch)])) : GatewayRun.RunAsync(args));
         return root;
     }
 

@@ -9,6 +9,7 @@ using TransportGuard.Delivery.Smtp;
 using TransportGuard.Queue;
 using TransportGuard.Shadow;
 using TransportGuard.Smtp;
+using TransportGuard.Smtp.Cluster;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
 
@@ -25,6 +26,9 @@ internal static partial class GatewayHost
         // Receive → store: the SMTP engine's sink is the spool.
         services.AddSingleton<IMessageSink>(sp => sp.GetRequiredService<SpoolMessageSink>());
         services.AddSingleton(ClientProfile);
+        // The SMTP engine's peer authentication names this node by its cluster id (docs/security.md).
+        services.AddSingleton(sp => new ClusterIdentity(sp.GetRequiredService<IOptions<ShadowOptions>>().Value.NodeId,
+            SmtpServiceCollectionExtensions.ClusterSecretFrom(sp)));
 
         // Shadow redundancy at each seam: the verbs in the SMTP engine, the copy before the 250, the gate before
         // each delivery, the keeper of delivered mail, its recovery, the hosts it knows are down, its admin API.
@@ -48,8 +52,8 @@ internal static partial class GatewayHost
     /// <summary>Registered after the SMTP listener, so that on a stop it runs while peers can still reach us.</summary>
     private static void ComposeStop(IServiceCollection services) => services.AddHostedService<QuietStop>();
 
-    /// <summary>How this node appears as an SMTP client: its EHLO name, its node address as the source (peers know
-    /// each other by address), and its node id for XSHADOW when it has peers.</summary>
+    /// <summary>How this node appears as an SMTP client: its EHLO name, its node address as the source, and its node
+    /// id for XSHADOW when it has peers.</summary>
     private static SmtpClientProfile ClientProfile(IServiceProvider services)
     {
         var smtp = services.GetRequiredService<IOptions<SmtpServerOptions>>().Value;

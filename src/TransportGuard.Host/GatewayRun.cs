@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace TransportGuard;
 
@@ -41,6 +42,26 @@ internal static class GatewayRun
             restart = restartFlag.Requested;
         }
         while (restart);
+        return 0;
+    }
+
+    /// <summary>
+    /// `--check`: builds the gateway as a start would and validates every option (as the start does first), then
+    /// stops; deploy files are tested with it (docs/operations.md).
+    /// </summary>
+    public static int Check(string[] args)
+    {
+        try
+        {
+            using var host = GatewayHost.Build(args, LeaveStartupFailuresToUs);
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            host.Services.GetRequiredService<TransportGuard.Smtp.Cluster.ClusterIdentity>(); // reads the secret file
+        }
+        catch (Exception ex)
+        {
+            return new StartupFailure(ex, []).Report();
+        }
+        Console.WriteLine("transportguard: configuration ok");
         return 0;
     }
 

@@ -11,9 +11,10 @@ namespace TransportGuard.Admin;
 /// (RFC 6750) gets 401. Neither reaches the handler. The token is compared in constant time so it cannot be guessed
 /// byte by byte.
 /// </summary>
-internal sealed class AdminTokenFilter(string token) : IEndpointFilter
+internal sealed class AdminTokenFilter(Func<string> token) : IEndpointFilter
 {
-    private readonly byte[] _expected = Encoding.UTF8.GetBytes(token);
+    // Read when the first request comes: the token is made or read at start (AdminTokenStartup), not when mapped.
+    private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes(token()));
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -35,6 +36,6 @@ internal sealed class AdminTokenFilter(string token) : IEndpointFilter
         if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
             return false;
         var presented = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, _expected);
+        return CryptographicOperations.FixedTimeEquals(presented, _expected.Value);
     }
 }

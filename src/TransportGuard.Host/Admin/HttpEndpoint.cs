@@ -19,6 +19,9 @@ internal static class HttpEndpoint
     public static void AddHttpEndpoint(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<HttpOptions>(builder.Configuration, HttpOptions.Section);
+        builder.Services.AddSingleton(sp => AdminToken.Resolve(sp.GetRequiredService<IOptions<HttpOptions>>().Value.AdminToken,
+            sp.GetRequiredService<IOptions<SpoolOptions>>().Value.DataDirectory, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminToken).FullName!)));
+        builder.Services.AddHostedService<AdminTokenStartup>();
         builder.WebHost.UseKestrelCore();
         builder.Services.AddRoutingCore();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<HttpOptions>>((kestrel, http) =>
@@ -33,14 +36,12 @@ internal static class HttpEndpoint
     {
         app.MapMetrics();
         app.MapHealth();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);
-        var token = AdminToken.Resolve(app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AdminToken,
-            app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.DataDirectory, logger);
-        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(token.Value));
+        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(() => app.Services.GetRequiredService<AdminToken>().Value));
         api.MapQueueApi();
         api.MapResubmitApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())
             feature.Map(api);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var address in Addresses(app.Services))

@@ -116,7 +116,7 @@ internal sealed partial class NodeDrain(Quiescence quiescence, DeliveryAttempt a
             {
                 // The peer takes ownership: no XSHADOW, we will not be here to hold a shadow.
                 var results = await pool.RunAsync($"drain|{target.Id}",
-                    () => SmtpClientConnection.OpenAsync(target.Id, target.EndPoint, profile with { ShadowNodeId = null }, TlsMode.May, timeouts, time, CancellationToken.None),
+                    () => peers.ConnectAsync(target, profile with { ShadowNodeId = null }, timeouts, time, CancellationToken.None),
                     connection => SmtpTransaction.SendAsync(connection, job, store, timeouts, CancellationToken.None));
                 if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
                 {

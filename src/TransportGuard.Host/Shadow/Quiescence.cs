@@ -9,12 +9,12 @@ namespace TransportGuard.Shadow;
 /// new mail (its peers excepted, whose heartbeats must still reach it), starts no new delivery, lets the ones under
 /// way finish, and waits for the holders of what it delivered to acknowledge their discard notices.
 /// </summary>
-internal sealed class Quiescence(PeerDirectory peers, DrainState drain, QueueScheduler scheduler, IMessageStore store, TimeProvider time)
+internal sealed class Quiescence(DrainState drain, QueueScheduler scheduler, IMessageStore store, TimeProvider time)
 {
     /// <summary>Refuses new mail and deliveries, then waits up to <paramref name="timeout"/> for those under way.</summary>
     public async Task StopTakingWorkAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        drain.Begin(peers.Peers.Select(p => p.EndPoint.Address));
+        drain.Begin();
         scheduler.Pause();
         await UntilAsync(() => scheduler.ActiveCount == 0, timeout, cancellationToken);
     }

@@ -63,7 +63,7 @@ internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore st
             : peers.Peers;
         var nextHops = envelope.Recipients.Select(r => routes.Resolve(r.Address)).OfType<SmartHostRoute>()
             .SelectMany(r => r.Hosts).Select(h => h.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return order.OrderBy(p => peers.IsDown(p.Id)).ThenBy(p => nextHops.Contains(p.EndPoint.ToString()));
+        return order.OrderBy(p => peers.IsDown(p.Id)).ThenBy(p => nextHops.Contains(p.Address.ToString()));
     }
 
     private async Task<bool> TryCopyAsync(SpooledMessage message, Peer peer)
@@ -75,7 +75,7 @@ internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore st
         try
         {
             var results = await pool.RunAsync($"copy|{peer.Id}",
-                () => SmtpClientConnection.OpenAsync(peer.Id, peer.EndPoint, profile, TlsMode.None, timeouts, time, deadline.Token),
+                () => peers.ConnectAsync(peer, profile, timeouts, time, deadline.Token),
                 async connection => connection.PrimaryNode is null
                     ? null // the peer does not take XSHADOW from us
                     : await SmtpTransaction.SendAsync(connection, job, store, timeouts, deadline.Token));

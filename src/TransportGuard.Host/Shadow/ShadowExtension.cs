@@ -7,9 +7,9 @@ using TransportGuard.Spool;
 namespace TransportGuard.Shadow;
 
 /// <summary>
-/// The inter-node verbs (docs/protocol.md), offered only to configured peers, and only on
-/// connections from their addresses: to anyone else XSHADOW is not advertised and the verbs are unknown commands
-/// (500 5.5.1), which the session logs.
+/// The inter-node verbs (docs/protocol.md), offered only to a session that proved it is a configured peer with the
+/// cluster secret (XPEERAUTH, docs/security.md): to anyone else XSHADOW is not advertised and the verbs are unknown
+/// commands (500 5.5.1), which the session logs. Where a connection comes from proves nothing.
 /// </summary>
 internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity identity, DiscardNotices notices,
     KeptMessages kept, TakenReports taken, TakeoverGuard guard, HolderLeases leases, DrainState drain, TimeProvider time, ILogger<ShadowExtension> logger) : ISmtpExtension
@@ -41,10 +41,10 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
 
     public async ValueTask<SmtpReply> HandleAsync(ExtensionCommand command, SmtpSessionInfo session, CancellationToken cancellationToken)
     {
-        var peer = peers.ByAddress(session.Remote.Address)!;
+        var peer = PeerOf(session)!;
         var args = command.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (args.Length == 0 || args[0] != peer.Id)
-            return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack> [NONE|TAKEN]" : ">")} (this address belongs to {peer.Id})");
+            return new SmtpReply(501, "5.5.4", $"Syntax: {command.Name} <your-node-id{(command.Name == "XQUERYDISCARD" ? "> <ack> [NONE|TAKEN]" : ">")} (this session authenticated as {peer.Id})");
         switch (command.Name)
         {
             case "XSHADOW" when drain.Draining:
@@ -103,7 +103,11 @@ internal sealed partial class ShadowExtension(PeerDirectory peers, NodeIdentity 
         return new SmtpReply(250, null, lines);
     }
 
-    private bool IsPeer(SmtpSessionInfo session) => peers.ByAddress(session.Remote.Address) is not null;
+    private bool IsPeer(SmtpSessionInfo session) => PeerOf(session) is not null;
+
+    /// <summary>The configured peer the session authenticated as; a node that knows the secret but is not one of our
+    /// peers gets no peer verbs either.</summary>
+    private Peer? PeerOf(SmtpSessionInfo session) => session.PeerId is { } id ? peers.ById(id) : null;
 
     [LoggerMessage(5001, LogLevel.Information, "Told primary {Primary} that {Count} of its message(s) were taken over here")]
     private partial void LogTakenReported(string primary, int count);

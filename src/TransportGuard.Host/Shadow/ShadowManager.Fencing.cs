@@ -69,8 +69,7 @@ internal sealed partial class ShadowManager
     private async Task<SmtpClientConnection> OpenAsync(Peer holder, CancellationToken stoppingToken)
     {
         var timeouts = new SmtpClientTimeouts(_options.FencingTimeout, _options.FencingTimeout, _options.FencingTimeout);
-        return await SmtpClientConnection.OpenAsync(holder.Id, holder.EndPoint, _profile with { ShadowNodeId = null },
-            TlsMode.None, timeouts, _time, stoppingToken);
+        return await _peers.ConnectAsync(holder, _profile with { ShadowNodeId = null }, timeouts, _time, stoppingToken);
     }
 
     /// <summary>Once what was taken is dropped here, the holder may forget the copies it kept for the question; if it

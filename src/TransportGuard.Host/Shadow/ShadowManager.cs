@@ -56,7 +56,7 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
 
     private async Task RunLoopAsync(Peer peer, CancellationToken stoppingToken)
     {
-        await using var transport = new SmtpHeartbeatTransport(peer, _profile, _options.ShadowHeartbeatFrequency, _time,
+        await using var transport = new SmtpHeartbeatTransport(peer, _peers, _profile, _options.ShadowHeartbeatFrequency, _time,
             () => _peers.IsDown(peer.Id) || _taken.Outstanding(peer.Id));
         await new HeartbeatLoop(peer.Id, transport, this, _options, _time).RunAsync(stoppingToken);
     }

@@ -1,4 +1,5 @@
 using TransportGuard.Configuration;
+using TransportGuard.Delivery.Routing;
 
 namespace TransportGuard.Shadow;
 
@@ -13,8 +14,9 @@ internal sealed class ShadowOptions : IValidatable
     /// <summary>This node's id among its peers (<c>--node-id</c>); the machine name by default.</summary>
     public string NodeId { get; set; } = System.Net.Dns.GetHostName();
 
-    /// <summary>Peers as ID@HOST:PORT (<c>--peer</c>, repeatable). Only these may use XSHADOW and XQUERYDISCARD, and
-    /// only their addresses: a connection from anywhere else is told the verbs do not exist.</summary>
+    /// <summary>Peers as ID@HOST:PORT (<c>--peer</c>, repeatable; HOST a DNS name or an address). Only these may use
+    /// XSHADOW and XQUERYDISCARD, on a session that proved the id with the cluster secret (docs/security.md); anyone
+    /// else is told the verbs do not exist.</summary>
     public string[]? Peers { get; set; }
 
     /// <summary>How often a holder asks each primary for discard notices (Exchange's default is minutes; ours is
@@ -55,7 +57,7 @@ internal sealed class ShadowOptions : IValidatable
             yield return $"{Section}:{nameof(NodeId)} must be a name without spaces, '@' or ',' (got '{NodeId}')";
         foreach (var peer in Peers ?? [])
             if (!Peer.TryParse(peer, out _))
-                yield return $"{Section}:{nameof(Peers)} holds '{peer}', which is not ID@HOST:PORT with an IP address";
+                yield return $"{Section}:{nameof(Peers)} holds '{peer}', which is not ID@HOST:PORT (HOST a DNS name or an IP address)";
         if (Check.Positive($"{Section}:{nameof(ShadowHeartbeatFrequency)}", ShadowHeartbeatFrequency) is { } frequency)
             yield return frequency;
         if (Check.Range($"{Section}:{nameof(ShadowHeartbeatRetryCount)}", ShadowHeartbeatRetryCount, 1, 100) is { } retries)
@@ -72,19 +74,19 @@ internal sealed class ShadowOptions : IValidatable
     }
 }
 
-/// <summary>A configured peer: its node id and the SMTP endpoint it listens on (which is also the address its
-/// connections to us come from).</summary>
-internal sealed record Peer(string Id, System.Net.IPEndPoint EndPoint)
+/// <summary>A configured peer: its node id and where it listens for SMTP, by DNS name or IP address. Nothing about
+/// its connections to us identifies it but its proof of the cluster secret (docs/security.md).</summary>
+internal sealed record Peer(string Id, HostPort Address)
 {
     public static bool TryParse(string spec, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Peer? peer)
     {
         peer = null;
         var at = spec.IndexOf('@', StringComparison.Ordinal);
-        if (at <= 0 || !Check.TryParseEndpoint(spec[(at + 1)..], out var endPoint) || endPoint.Port == 0)
+        if (at <= 0 || !RouteParser.TryParseHostPort(spec[(at + 1)..].Trim(), out var address) || Uri.CheckHostName(address.Host) == UriHostNameType.Unknown)
             return false;
-        peer = new Peer(spec[..at].Trim(), endPoint);
+        peer = new Peer(spec[..at].Trim(), address);
         return true;
     }
 
-    public override string ToString() => $"{Id}@{EndPoint}";
+    public override string ToString() => $"{Id}@{Address}";
 }

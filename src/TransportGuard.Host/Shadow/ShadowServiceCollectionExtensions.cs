@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TransportGuard.Configuration;
 
 namespace TransportGuard.Shadow;
@@ -11,6 +12,7 @@ internal static class ShadowServiceCollectionExtensions
     public static IServiceCollection AddShadow(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<ShadowOptions>(configuration, ShadowOptions.Section);
+        services.AddSingleton<IValidateOptions<ShadowOptions>, PeersNeedASecret>();
         services.AddSingleton<PeerDirectory>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<DiscardNotices>();

@@ -7,16 +7,15 @@ namespace TransportGuard.Shadow;
 /// <summary>XQUERYDISCARD over a persistent SMTP session to the primary (reopened after any failure). Each query
 /// says TAKEN while <paramref name="tookOver"/> holds (NONE otherwise): we declared the primary down, or hold takeover copies of its
 /// messages it has not acknowledged, so it must ask before its lease may come back (HolderLeases).</summary>
-internal sealed class SmtpHeartbeatTransport(Peer primary, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time, Func<bool> tookOver) : IHeartbeatTransport
+internal sealed class SmtpHeartbeatTransport(Peer primary, PeerDirectory peers, SmtpClientProfile profile, TimeSpan timeout, TimeProvider time, Func<bool> tookOver) : IHeartbeatTransport
 {
     private SmtpClientConnection? _connection;
 
     public async Task<DiscardReply> QueryAsync(long ack, CancellationToken cancellationToken)
     {
         var timeouts = new SmtpClientTimeouts(timeout, timeout, timeout);
-        // Heartbeats never ask for XSHADOW (no node id in the profile), and never wait on TLS.
-        _connection ??= await SmtpClientConnection.OpenAsync(primary.Id, primary.EndPoint, profile with { ShadowNodeId = null }, TlsMode.None,
-            timeouts, time, cancellationToken);
+        // Heartbeats never ask for XSHADOW (no node id in the profile); the session is authenticated and encrypted.
+        _connection ??= await peers.ConnectAsync(primary, profile with { ShadowNodeId = null }, timeouts, time, cancellationToken);
         var taken = tookOver() ? " TAKEN" : " NONE";
         var reply = await _connection.CommandAsync($"XQUERYDISCARD {profile.ShadowNodeId} {ack.ToString(CultureInfo.InvariantCulture)}{taken}", timeout, cancellationToken);
         if (reply.Code != 250)

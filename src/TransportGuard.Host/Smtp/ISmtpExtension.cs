@@ -22,5 +22,6 @@ internal interface ISmtpExtension
 }
 
 /// <summary>What an extension may know of the session it serves; <see cref="Items"/> lives as long as the session
-/// (reset by EHLO and STARTTLS), for what an extension verb establishes.</summary>
-internal sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure, IDictionary<string, string> Items);
+/// (reset by EHLO and STARTTLS), for what an extension verb establishes. <see cref="PeerId"/> is the cluster node
+/// the session proved itself to be (XPEERAUTH, docs/security.md), or null: never judged by address.</summary>
+internal sealed record SmtpSessionInfo(string SessionId, System.Net.IPEndPoint Remote, string HeloName, bool Secure, IDictionary<string, string> Items, string? PeerId = null);

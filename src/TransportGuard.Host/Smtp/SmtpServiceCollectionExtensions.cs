@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using TransportGuard.Configuration;
+using TransportGuard.Smtp.Cluster;
 using TransportGuard.Smtp.Session;
 using TransportGuard.Smtp.Transport;
 
@@ -15,6 +18,10 @@ internal static class SmtpServiceCollectionExtensions
         services.AddValidatedOptions<SmtpLimits>(configuration, SmtpLimits.Section);
         services.AddValidatedOptions<RelayOptions>(configuration, RelayOptions.Section);
         services.AddValidatedOptions<TlsOptions>(configuration, TlsOptions.Section);
+        services.AddValidatedOptions<ClusterOptions>(configuration, ClusterOptions.Section);
+        // The composition names this node (its cluster node id); alone, the engine is a node of no cluster.
+        services.TryAddSingleton(sp => new ClusterIdentity(Environment.MachineName, ClusterSecretFrom(sp)));
+        services.AddSingleton<PeerSessionPool>();
         services.AddSingleton<RelayPolicy>();
         services.AddSingleton<TlsCertificateProvider>();
         services.AddSingleton<ConnectionLimiter>();
@@ -24,4 +31,8 @@ internal static class SmtpServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<SmtpListener>());
         return services;
     }
+
+    /// <summary>The cluster secret, when Cluster:Secret or Cluster:SecretFile gives one (docs/security.md).</summary>
+    public static ClusterSecret? ClusterSecretFrom(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ClusterOptions>>().Value.ReadSecret() is { Length: > 0 } secret ? new ClusterSecret(secret) : null;
 }

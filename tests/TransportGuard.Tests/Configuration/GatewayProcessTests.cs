@@ -24,6 +24,10 @@ public sealed class GatewayProcessTests
     [InlineData("--relay-to", "mail.example.com", "Delivery:RelayTo: 'mail.example.com' is not HOST:PORT")]
     [InlineData("--Delivery:Routes:example.com", "carrier-pigeon:x", "Delivery:Routes:example.com: a route is maildir:PATH")]
     [InlineData("--Queue:RetryJitter", "2", "Queue:RetryJitter must be at least 0 and below 1")]
+    [InlineData("--peer", "hub@hub.cluster.test:2525", "Cluster:Secret (or Cluster:SecretFile) must be set when Shadow:Peers names peers")]
+    [InlineData("--Cluster:Secret", "short", "Cluster:Secret must be at least 16 characters")]
+    [InlineData("--Cluster:SecretFile", "/nonexistent/cluster-secret", "Cluster:SecretFile /nonexistent/cluster-secret cannot be read")]
+    [InlineData("--peer", "hub@under_score!:2525", "Shadow:Peers holds 'hub@under_score!:2525', which is not ID@HOST:PORT")]
     public async Task Malformed_values_name_their_key(string key, string value, string expected)
     {
         var result = await ProcessRunner.RunAsync("dotnet",

@@ -13,14 +13,13 @@ public sealed class AutoDiscardTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var gateway = await TestGateway.StartAsync(time,
-            ("Shadow:NodeId", "hub"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"),
+            ("Shadow:NodeId", "hub"), PeerSession.Setting, ("Shadow:Peers:0", "edge@127.0.0.3:2525"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"),
             ("Shadow:ShadowMessageAutoDiscardInterval", "2.00:00:00"), ("Queue:Suspended", "false"),
             // The edge is not listening: its heartbeats fail. A virtual clock jumping two days fires a periodic timer
             // once per period it skips, so a 300 ms heartbeat would fail thousands of times and take the shadow over.
             ("Shadow:ShadowHeartbeatFrequency", "1.00:00:00"), ("Shadow:ShadowHeartbeatRetryCount", "100"));
-        await using (var edge = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3")))
+        await using (var edge = await PeerSession.ConnectAsync(gateway.SmtpEndPoint, "edge", "hub"))
         {
-            Assert.Equal(250, (await edge.CommandAsync("EHLO edge.test")).Code);
             Assert.Equal("250 hub", (await edge.CommandAsync("XSHADOW edge")).Last);
             Assert.Equal(250, (await edge.CommandAsync("MAIL FROM:<a@example.org> XSHADOWOF=edge:00T41EDGEQUEUE1")).Code);
             Assert.Equal(250, (await edge.CommandAsync("RCPT TO:<b@example.com>")).Code);

@@ -17,7 +17,7 @@ public sealed class LateCopyTests
     [Fact]
     public async Task A_copy_committed_after_its_primary_sent_the_discard_notice_is_dropped_not_kept()
     {
-        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
+        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), PeerSession.Setting, ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
             ("Shadow:ShadowBeforeAck", "false"));
         // The notice for the edge's message 00000000000000A arrives first (the edge timed out on its copy to us).
         await gateway.Services.GetRequiredService<ShadowManager>().DiscardAsync("edge", ["00000000000000A"]);
@@ -33,7 +33,7 @@ public sealed class LateCopyTests
     public async Task A_discard_notice_for_a_message_already_taken_over_ends_the_copy()
     {
         // The edge is configured but never answers: its shadows here are taken over about a second after the start.
-        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
+        await using var gateway = await TestGateway.StartAsync(("Shadow:NodeId", "hub1"), PeerSession.Setting, ("Shadow:Peers:0", "edge@127.0.0.3:2525"),
             ("Shadow:ShadowBeforeAck", "false"));
         await SendShadowCopyAsync(gateway, "00000000000000B");
         await Eventually.UntilAsync(() => gateway.Messages() is [{ Envelope.TakenOverFrom: not null }], TimeSpan.FromSeconds(15),
@@ -46,11 +46,10 @@ public sealed class LateCopyTests
             () => "the taken-over copy is still kept", 20);
     }
 
-    /// <summary>The edge (127.0.0.3) sends its shadow copy of its message <paramref name="primaryQueueId"/>.</summary>
+    /// <summary>The edge (an authenticated peer session) sends its shadow copy of its message <paramref name="primaryQueueId"/>.</summary>
     private static async Task SendShadowCopyAsync(TestGateway gateway, string primaryQueueId)
     {
-        await using var client = await RawSmtpClient.ConnectFromAsync(gateway.SmtpEndPoint, IPAddress.Parse("127.0.0.3"));
-        await client.CommandAsync("EHLO edge.test");
+        await using var client = await PeerSession.ConnectAsync(gateway.SmtpEndPoint, "edge", "hub1");
         Assert.Equal(250, (await client.CommandAsync("XSHADOW edge")).Code);
         Assert.Equal(250, (await client.CommandAsync($"MAIL FROM:<a@example.org> XSHADOWOF=edge:{primaryQueueId}")).Code);
         Assert.Equal(250, (await client.CommandAsync("RCPT TO:<b@example.com>")).Code);

@@ -19,7 +19,7 @@ public sealed partial class ShadowBeforeAckTests
         await using var edgeSink = ScriptedNextHop.Start(new NextHopScript { DataReply = _ => "451 4.3.0 not now" });
         await using var hubSink = ScriptedNextHop.Start();
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
-        string[] peers = ["--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}"];
+        string[] peers = ["--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", .. PeerSession.Args];
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
         await using var hub = await GatewayProcess.StartAsync(hubData, [.. Node("hub", "127.0.0.3", hubPort, $"127.0.0.1:{hubSink.Port}"), .. peers]);
         await using var edge = await GatewayProcess.StartAsync(edgeData, [.. Node("edge", "127.0.0.2", edgePort, $"127.0.0.1:{edgeSink.Port}"), .. peers]);
@@ -58,7 +58,7 @@ public sealed partial class ShadowBeforeAckTests
         var data = TempDirectory.Create("lonely");
         var port = PostfixInstance.FreePort();
         await using var edge = await GatewayProcess.StartAsync(data, [.. Node("edge", "127.0.0.2", port, $"127.0.0.1:{sink.Port}"),
-            "--peer", $"edge@127.0.0.2:{port}", "--peer", $"hub@127.0.0.3:{PostfixInstance.FreePort()}", // nobody listens there
+            "--peer", $"edge@127.0.0.2:{port}", "--peer", $"hub@127.0.0.3:{PostfixInstance.FreePort()}", .. PeerSession.Args, // nobody listens at hub
             "--Shadow:RejectMessageOnShadowFailure", reject ? "true" : "false", "--Shadow:ShadowCopyTimeout", "00:00:02"]);
         await using var client = await RawSmtpClient.ConnectGreetedAsync(edge.SmtpEndPoint);
         await client.BeginDataAsync();

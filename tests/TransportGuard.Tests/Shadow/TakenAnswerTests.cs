@@ -4,6 +4,7 @@ using TransportGuard.Delivery.Routing;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Shadow;
 using TransportGuard.Spool;
+using TransportGuard.Smtp.Cluster;
 using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Shadow;
@@ -18,7 +19,7 @@ public sealed class TakenAnswerTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private static Task<TestGateway> HolderAsync() => TestGateway.StartAsync(
-        ("Shadow:NodeId", "hub"), ("Shadow:Peers:0", "p1@127.0.0.5:2525"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"));
+        ("Shadow:NodeId", "hub"), PeerSession.Setting, ("Shadow:Peers:0", "p1@127.0.0.5:2525"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"));
 
     /// <summary>Copies of p1's messages, taken over here (and, with <paramref name="delivered"/>, delivered and
     /// kept only for p1's question).</summary>
@@ -42,7 +43,7 @@ public sealed class TakenAnswerTests
     }
 
     private static Task<SmtpClientConnection> ConnectAsPrimaryAsync(TestGateway holder) =>
-        SmtpClientConnection.OpenAsync("hub", holder.SmtpEndPoint, new SmtpClientProfile("p1.test", Primary), TlsMode.None,
+        SmtpClientConnection.OpenAsync("hub", holder.SmtpEndPoint, new SmtpClientProfile("p1.test", Primary, Peer: new PeerLogin("p1", "hub", new ClusterSecret(PeerSession.Secret))), TlsMode.None,
             new SmtpClientTimeouts(Timeout, Timeout, Timeout), TimeProvider.System, TestContext.Current.CancellationToken);
 
     [Fact]

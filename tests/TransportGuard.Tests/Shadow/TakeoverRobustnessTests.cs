@@ -17,7 +17,7 @@ public sealed class TakeoverRobustnessTests
     {
         // p1's address has no listener: its heartbeats fail from the start and it is declared down about 1 s in.
         await using var holder = await TestGateway.StartAsync(
-            ("Shadow:NodeId", "hub"), ("Shadow:Peers:0", $"p1@127.0.0.5:{PostfixInstance.FreePort()}"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"));
+            ("Shadow:NodeId", "hub"), PeerSession.Setting, ("Shadow:Peers:0", $"p1@127.0.0.5:{PostfixInstance.FreePort()}"), ("Shadow:Peers:1", "hub@127.0.0.1:2525"));
         var good = Enumerable.Range(1, 9).Select(i => $"P{i}").ToList();
         foreach (var primaryId in good)
             await ShadowAsync(holder, primaryId, damaged: false);

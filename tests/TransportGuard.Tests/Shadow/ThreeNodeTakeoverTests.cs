@@ -15,14 +15,15 @@ public sealed partial class ThreeNodeTakeoverTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(45);
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_dead_or_frozen_hub_is_taken_over_and_after_it_returns_it_delivers_none_of_what_was_taken(bool kill)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)] // all on 127.0.0.1, peers named localhost:PORT (issue 14's same-host defect)
+    public async Task A_dead_or_frozen_hub_is_taken_over_and_after_it_returns_it_delivers_none_of_what_was_taken(bool kill, bool oneHostByName)
     {
         var hub1Accepts = false;
         await using var hub1Sink = ScriptedNextHop.Start(new NextHopScript { DataReply = _ => Volatile.Read(ref hub1Accepts) ? null : "451 4.3.0 mailbox store not ready" });
         await using var hub2Sink = ScriptedNextHop.Start();
-        await using var cluster = await ShadowCluster.StartAsync(hub1Sink, hub2Sink);
+        await using var cluster = await ShadowCluster.StartAsync(hub1Sink, hub2Sink, oneHostByName);
 
         var acknowledged = new List<string>();
         await using (var client = await RawSmtpClient.ConnectGreetedAsync(cluster.Edge.SmtpEndPoint))

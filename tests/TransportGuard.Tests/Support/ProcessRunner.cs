@@ -7,7 +7,8 @@ internal static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout, string? input = null)
+    public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout, string? input = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -18,6 +19,8 @@ internal static class ProcessRunner
         };
         foreach (var argument in arguments)
             info.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
         if (input is not null)
         {

@@ -131,6 +131,9 @@ internal sealed class RawSmtpClient : IAsyncDisposable
         _stream = ssl;
     }
 
+    /// <summary>The server's certificate after <see cref="StartTlsAsync"/>, DER (what a peer's proof binds).</summary>
+    public byte[]? ServerCertificate => (_stream as SslStream)?.RemoteCertificate?.GetRawCertData();
+
     private async Task<string?> ReadLineAsync()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

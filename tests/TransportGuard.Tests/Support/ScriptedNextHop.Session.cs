@@ -9,8 +9,9 @@ internal sealed partial class ScriptedNextHop
     private async Task ServeAsync(TcpClient client)
     {
         using var _ = client;
-        var stream = client.GetStream();
+        Stream stream = client.GetStream();
         var reader = new BufferedLineReader(stream);
+        var peer = new PeerSide(_script.PeerId);
         try
         {
             await ReplyAsync(stream, _script.Greeting ?? "220 nexthop ESMTP scripted");
@@ -32,8 +33,17 @@ internal sealed partial class ScriptedNextHop
                 switch (verb)
                 {
                     case "EHLO":
-                        await ReplyAsync(stream, _script.EhloReply ?? string.Join("\r\n", new[] { "nexthop" }.Concat(_script.Extensions)
-                            .Select((l, i) => (i == _script.Extensions.Count ? "250 " : "250-") + l)));
+                        var keywords = _script.Extensions.Concat(peer.Keywords(stream)).ToList();
+                        await ReplyAsync(stream, _script.EhloReply ?? string.Join("\r\n", new[] { "nexthop" }.Concat(keywords)
+                            .Select((l, i) => (i == keywords.Count ? "250 " : "250-") + l)));
+                        break;
+                    case "STARTTLS" when _script.PeerId is not null:
+                        await ReplyAsync(stream, "220 2.0.0 Ready to start TLS");
+                        stream = await PeerSide.StartTlsAsync(stream);
+                        reader = new BufferedLineReader(stream);
+                        break;
+                    case "XPEERAUTH" when _script.PeerId is not null:
+                        await ReplyAsync(stream, peer.Authenticate(line, stream));
                         break;
                     case "HELO" or "NOOP":
                         await ReplyAsync(stream, "250 nexthop");
@@ -108,7 +118,7 @@ internal sealed partial class ScriptedNextHop
         }
     }
 
-    private async Task FinishAsync(NetworkStream stream, int number, string from, List<string> recipients, byte[] body, string mailParameters, bool viaBdat)
+    private async Task FinishAsync(Stream stream, int number, string from, List<string> recipients, byte[] body, string mailParameters, bool viaBdat)
     {
         var reply = recipients.Count == 0 ? "554 5.5.1 Error: no valid recipients" : _script.DataReply(number) ?? $"250 2.0.0 Ok: queued as H{Interlocked.Increment(ref _queueIds)}";
         if (reply.StartsWith('2'))
@@ -119,6 +129,6 @@ internal sealed partial class ScriptedNextHop
         await ReplyAsync(stream, reply);
     }
 
-    private static async Task ReplyAsync(NetworkStream stream, string reply) =>
+    private static async Task ReplyAsync(Stream stream, string reply) =>
         await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"));
 }

@@ -35,6 +35,10 @@ internal sealed class NextHopScript
 
     /// <summary>True: close the socket after a few body bytes of the n-th message, without a reply.</summary>
     public Func<int, bool> DropDuringData { get; init; } = _ => false;
+
+    /// <summary>Set: the next hop is the cluster peer of this id. It offers STARTTLS and answers XPEERAUTH with
+    /// <see cref="PeerSession.Secret"/> as docs/security.md describes, so a gateway's peer sessions reach it.</summary>
+    public string? PeerId { get; init; }
 }
 
 /// <summary>

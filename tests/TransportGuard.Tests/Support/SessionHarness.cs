@@ -33,7 +33,7 @@ internal sealed class SessionHarness : IAsyncDisposable
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),
             new RelayPolicy(Options.Create(new RelayOptions())), Sink,
             new TlsCertificateProvider(Options.Create(new TlsOptions { GenerateSelfSigned = false }), server),
-            Time, new SmtpMetrics(metrics), NullLogger<SmtpSession>.Instance, []);
+            new TransportGuard.Smtp.Cluster.ClusterIdentity("mx", null), Time, new SmtpMetrics(metrics), NullLogger<SmtpSession>.Instance, []);
         Session = new SmtpSession(Connection, services, _shutdown.Token);
         Running = Session.RunAsync();
     }

@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 namespace TransportGuard.Tests.Support;
 
 /// <summary>
-/// Three real gateway processes on their own loopback addresses, peers of each other: an edge relaying to hub1
-/// (then hub2 as the alternative route), each hub relaying to its own scripted sink (docs/protocol.md).
+/// Three real gateway processes, peers of each other: an edge relaying to hub1 (then hub2 as the alternative route),
+/// each hub relaying to its own scripted sink (docs/protocol.md). Each on its own loopback address, named by
+/// address; or, as operators also run them, all on one address and named by DNS name (docs/security.md).
 /// </summary>
 internal sealed partial class ShadowCluster : IAsyncDisposable
 {
@@ -17,15 +18,26 @@ internal sealed partial class ShadowCluster : IAsyncDisposable
     };
     private readonly Dictionary<string, string> _relays = [];
     private string[] _extra = [];
+    private bool _oneHostByName;
 
     public GatewayProcess Edge { get; private set; } = null!;
     public GatewayProcess Hub1 { get; private set; } = null!;
     public GatewayProcess Hub2 { get; private set; } = null!;
 
     /// <param name="extra">Switches every node gets too (a shared duplicate store, say).</param>
-    public static async Task<ShadowCluster> StartAsync(ScriptedNextHop hub1Sink, ScriptedNextHop hub2Sink, params string[] extra)
+    public static Task<ShadowCluster> StartAsync(ScriptedNextHop hub1Sink, ScriptedNextHop hub2Sink, params string[] extra) =>
+        StartAsync(hub1Sink, hub2Sink, oneHostByName: false, extra);
+
+    /// <param name="oneHostByName">Every node on 127.0.0.1 (told apart by port), each knowing the others only as
+    /// localhost:PORT, resolved by DNS.</param>
+    public static async Task<ShadowCluster> StartAsync(ScriptedNextHop hub1Sink, ScriptedNextHop hub2Sink, bool oneHostByName, params string[] extra)
     {
-        var cluster = new ShadowCluster { _extra = extra };
+        var cluster = new ShadowCluster { _extra = extra, _oneHostByName = oneHostByName };
+        if (oneHostByName)
+        {
+            foreach (var node in cluster._nodes.Keys.ToList())
+                cluster._nodes[node] = cluster._nodes[node] with { Address = "127.0.0.1" };
+        }
         cluster._relays["edge"] = $"{cluster.Endpoint("hub1")},{cluster.Endpoint("hub2")}";
         cluster._relays["hub1"] = $"127.0.0.1:{hub1Sink.Port}";
         cluster._relays["hub2"] = $"127.0.0.1:{hub2Sink.Port}";
@@ -35,7 +47,8 @@ internal sealed partial class ShadowCluster : IAsyncDisposable
         return cluster;
     }
 
-    public string Endpoint(string node) => $"{_nodes[node].Address}:{_nodes[node].Port}";
+    /// <summary>How the others name a node: its address, or "localhost" when all share one.</summary>
+    public string Endpoint(string node) => $"{(_oneHostByName ? "localhost" : _nodes[node].Address)}:{_nodes[node].Port}";
 
     /// <summary>Starts (or restarts, on the same spool) one node with the stable switches scripts use.</summary>
     public async Task<GatewayProcess> StartNodeAsync(string node)
@@ -43,7 +56,7 @@ internal sealed partial class ShadowCluster : IAsyncDisposable
         var (address, port, data) = _nodes[node];
         var process = await GatewayProcess.StartAsync(data, [
             "--node-id", node, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", _relays[node],
-            .. _nodes.Keys.SelectMany(peer => new[] { "--peer", $"{peer}@{Endpoint(peer)}" }),
+            .. _nodes.Keys.SelectMany(peer => new[] { "--peer", $"{peer}@{Endpoint(peer)}" }), .. PeerSession.Args,
             "--Queue:Suspended", "false", "--Queue:RetryInitialDelay", "00:00:00.300", "--Queue:RetryMaxDelay", "00:00:00.600", "--Queue:RetryJitter", "0",
             .. _extra]);
         if (node == "hub1")

@@ -6,5 +6,5 @@ internal static class TwoNodes
 {
     public static string[] Args(string id, string address, int port, int edgePort, int hubPort, string relayTo, params string[] extra) =>
         ["--node-id", id, "--smtp", $"{address}:{port}", "--http", $"{address}:0", "--relay-to", relayTo, "--Queue:Suspended", "false",
-         "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", .. extra];
+         "--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", .. PeerSession.Args, .. extra];
 }

@@ -26,7 +26,7 @@ internal sealed partial class NextHopResolver(MxResolver mx, IHostAvailability h
         if (hops.Targets.Count == 0)
             LogUnresolved(destination, hops.Status, hops.Reason);
         // A peer declared down (its shadows taken over) is skipped while another host remains (docs/protocol.md, Failure).
-        var alive = hops.Targets.Where(t => !hosts.IsDown(t.EndPoint)).ToList();
+        var alive = hops.Targets.Where(t => !hosts.IsDown(t)).ToList();
         return alive.Count > 0 && alive.Count < hops.Targets.Count ? hops with { Targets = alive } : hops;
     }
 

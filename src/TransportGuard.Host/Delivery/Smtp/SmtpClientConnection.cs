@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using TransportGuard.Delivery.Routing;
+using TransportGuard.Smtp.Cluster;
 using TransportGuard.Smtp.Protocol;
 
 namespace TransportGuard.Delivery.Smtp;
@@ -54,10 +55,12 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         SmtpClientTimeouts timeouts, TimeProvider time, CancellationToken cancellationToken)
     {
         var remote = $"{hostName}[{endPoint.Address}]:{endPoint.Port}";
+        if (profile.Peer is not null && tls < TlsMode.Encrypt)
+            tls = TlsMode.Encrypt; // peer traffic is encrypted, and the peer's proof binds its certificate
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            // Postfix smtp_bind_address: peers know each other by the address their connections come from.
+            // Postfix smtp_bind_address: connections leave from the node's own address, as next hops' logs and access lists expect.
             if (profile.SourceAddress is { } source && source.AddressFamily == endPoint.AddressFamily
                 && IPAddress.IsLoopback(source) == IPAddress.IsLoopback(endPoint.Address))
                 socket.Bind(new IPEndPoint(source, 0));
@@ -78,6 +81,8 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         try
         {
             await connection.OpenSessionAsync(hostName, profile.HeloName, tls, timeouts, cancellationToken);
+            if (profile.Peer is { } login)
+                await connection.AuthenticatePeerAsync(login, profile.HeloName, timeouts, cancellationToken);
             await connection.OfferShadowAsync(profile.ShadowNodeId, timeouts, cancellationToken);
             return connection;
         }
@@ -112,6 +117,32 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         await StartTlsAsync(hostName, tls, cancellationToken);
         await HelloAsync(heloName, timeouts, cancellationToken); // RFC 3207 4.2: forget what was learned before TLS
     }
+
+    /// <summary>
+    /// Proves our node id to a peer and checks its proof of its own (docs/security.md, Peer authentication), then
+    /// greets again: the peer's keywords (XSHADOW) are offered to an authenticated session only.
+    /// </summary>
+    private async Task AuthenticatePeerAsync(PeerLogin login, string heloName, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
+    {
+        var challenge = await CommandAsync($"{PeerVerb} {login.NodeId}", timeouts.Command, cancellationToken);
+        if (challenge.Code != 250 || challenge.Lines[0].Split(' ') is not ["NONCE", { Length: 64 } serverNonce])
+            throw new SmtpOpenException(Remote, challenge, PeerVerb);
+        var certificate = ClusterSecret.CertificateHash((_stream as SslStream)?.RemoteCertificate?.GetRawCertData());
+        var exchange = new PeerExchange(serverNonce, ClusterSecret.NewNonce(), login.NodeId, login.PeerId, certificate);
+        var answer = await CommandAsync($"{PeerVerb} {login.NodeId} {exchange.ClientNonce} {login.Secret.Proof(PeerRole.Client, exchange)}",
+            timeouts.Command, cancellationToken);
+        if (answer.Code != 235)
+            throw new SmtpOpenException(Remote, answer, PeerVerb);
+        if (answer.Lines[0].Split(' ') is not [var serverId, var serverProof] || serverId != login.PeerId
+            || !login.Secret.Verify(PeerRole.Server, exchange, serverProof))
+        {
+            Reusable = false;
+            throw new SmtpOpenException(Remote, "4.7.0", $"{Remote} did not prove it is peer {login.PeerId} (wrong cluster secret, or not our peer)");
+        }
+        await HelloAsync(heloName, timeouts, cancellationToken);
+    }
+
+    private const string PeerVerb = "XPEERAUTH";
 
     /// <summary>The next hop's node id when it took our XSHADOW: we keep a shadow of what we send it (docs/protocol.md).</summary>
     public string? PrimaryNode { get; private set; }
@@ -274,9 +305,9 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
 
 internal sealed record SmtpClientTimeouts(TimeSpan Connect, TimeSpan Command, TimeSpan Data);
 
-/// <summary>How we present ourselves as a client: EHLO name, source address, and the node id we offer XSHADOW with
-/// (null: never shadow).</summary>
-internal sealed record SmtpClientProfile(string HeloName, IPAddress? SourceAddress = null, string? ShadowNodeId = null);
+/// <summary>How we present ourselves as a client: EHLO name, source address, the node id we offer XSHADOW with
+/// (null: never shadow), and, to a cluster peer, how we prove who we are.</summary>
+internal sealed record SmtpClientProfile(string HeloName, IPAddress? SourceAddress = null, string? ShadowNodeId = null, PeerLogin? Peer = null);
 
 /// <summary>A next hop could not be reached or refused the session before any transaction: try the next host.</summary>
 internal sealed class SmtpOpenException : IOException

@@ -10,7 +10,7 @@ namespace TransportGuard.Delivery.Smtp;
 /// or refuses the greeting, EHLO or TLS, passes the job to the next, as RFC 5321 5.1 asks for MX hosts), then one
 /// pipelined transaction on a pooled or new connection.
 /// </summary>
-internal sealed partial class SmtpDelivery(IMessageStore store, SmtpConnectionPool pool, NextHopResolver resolver,
+internal sealed partial class SmtpDelivery(IMessageStore store, SmtpConnectionPool pool, NextHopResolver resolver, IHostAvailability hosts,
     IOptions<DeliveryOptions> options, SmtpClientProfile profile, TimeProvider time, ILogger<SmtpDelivery> logger) : IDeliveryAgent
 {
     private readonly SmtpClientTimeouts _timeouts = new(options.Value.ConnectTimeout, options.Value.CommandTimeout, options.Value.DataTimeout);
@@ -59,11 +59,13 @@ internal sealed partial class SmtpDelivery(IMessageStore store, SmtpConnectionPo
 
     private async Task<SmtpClientConnection> OpenAsync(NextHopTarget target, TlsMode tls, CancellationToken cancellationToken)
     {
+        // A next hop that is a cluster peer is told who we are (docs/security.md); peers always use TLS.
+        var presented = hosts.LoginFor(target) is { } login ? profile with { Peer = login } : profile;
         try
         {
-            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, profile, tls, _timeouts, time, cancellationToken);
+            return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, presented, tls, _timeouts, time, cancellationToken);
         }
-        catch (SmtpOpenException ex) when (ex.TlsFailed && tls == TlsMode.May)
+        catch (SmtpOpenException ex) when (ex.TlsFailed && tls == TlsMode.May && presented.Peer is null)
         {
             // Opportunistic TLS that fails its handshake falls back to a plaintext session, as Postfix's "may" does.
             return await SmtpClientConnection.OpenAsync(target.Name, target.EndPoint, profile, TlsMode.None, _timeouts, time, cancellationToken);

@@ -81,7 +81,7 @@ internal sealed partial class SmtpSession
             Reply(SmtpReplies.NonAsciiWithoutSmtpUtf8);
             return;
         }
-        if (!_services.Relay.MayAccept(_connection.RemoteEndPoint.Address, rcpt.ForwardPath))
+        if (_peerId is null && !_services.Relay.MayAccept(_connection.RemoteEndPoint.Address, rcpt.ForwardPath)) // peers relay through each other
         {
             LogRelayDenied(Id, ClientIp, transaction.ReversePath, rcpt.ForwardPath);
             Reply(new SmtpReply(554, "5.7.1", $"<{rcpt.ForwardPath}>: Relay access denied"));

@@ -9,7 +9,7 @@ internal sealed partial class SmtpSession
     /// <summary>What extension verbs established in this session, as it stands for the message being received.</summary>
     private IReadOnlyDictionary<string, string> SessionItems() => _items.Count == 0 ? MessageEnvelope.NoItems : new Dictionary<string, string>(_items, StringComparer.Ordinal);
 
-    private SmtpSessionInfo Info => new(Id, _connection.RemoteEndPoint, _heloName, _connection.IsSecure, _items);
+    private SmtpSessionInfo Info => new(Id, _connection.RemoteEndPoint, _heloName, _connection.IsSecure, _items, _peerId);
 
     private bool TlsOffered => !_connection.IsSecure && _services.Tls.Certificate is not null;
 
@@ -94,6 +94,7 @@ internal sealed partial class SmtpSession
         _heloName = "";
         _esmtp = false;
         _items.Clear();
+        ForgetPeer();
         _state = SessionState.Connected;
         LogTlsStarted(Id);
     }

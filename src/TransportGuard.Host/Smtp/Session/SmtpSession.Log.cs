@@ -44,4 +44,13 @@ internal sealed partial class SmtpSession
 
     [LoggerMessage(1041, LogLevel.Error, "Session {SessionId} failed unexpectedly; closed with 421 4.3.0")]
     private partial void LogSessionFault(Exception exception, string sessionId);
+
+    [LoggerMessage(1050, LogLevel.Information, "Session {SessionId} authenticated as peer {PeerId} (from {Client})")]
+    private partial void LogPeerAuthenticated(string sessionId, string peerId, string client);
+
+    [LoggerMessage(1051, LogLevel.Warning, "Session {SessionId} from {Client} failed to prove it is peer {Claim} (wrong cluster secret, or a replay); closed")]
+    private partial void LogPeerRefused(string sessionId, string client, string claim);
+
+    [LoggerMessage(1052, LogLevel.Warning, "Session {SessionId}: peer {PeerId} refused, the peer pool is full (Cluster:MaxPeerSessions)")]
+    private partial void LogPeerPoolFull(string sessionId, string peerId);
 }

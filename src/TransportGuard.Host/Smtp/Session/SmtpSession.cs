@@ -32,9 +32,10 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private bool _unflushed;
     private int _messagesAccepted;
 
-    public SmtpSession(ISmtpConnection connection, SmtpSessionServices services, CancellationToken shutdown)
+    public SmtpSession(ISmtpConnection connection, SmtpSessionServices services, CancellationToken shutdown, SessionAdmission? admission = null)
     {
         _connection = connection;
+        _admission = admission;
         _services = services;
         _limits = services.Limits;
         _logger = services.Logger;
@@ -103,6 +104,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private ValueTask DispatchAsync(SmtpCommand command)
     {
+        if (_admission?.Refusal is { } refusal && !MayPrecedePeerAuthentication(command))
+        {
+            // Let in on the peer pool only to authenticate (SessionAdmission): a client gets what it would have at connect.
+            Reply(refusal);
+            _closing = true;
+            return ValueTask.CompletedTask;
+        }
         var transition = SessionStateTable.Lookup(_state, command.Verb);
         if (!transition.Allowed)
         {
@@ -126,6 +134,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             case VrfyCommand: Reply(SmtpReplies.CannotVerify); break; // RFC 5321 3.5.3: 252 when we do not verify
             case QuitCommand: Quit(); break;
             case StartTlsCommand: return StartTlsAsync();
+            case ExtensionCommand { Name: PeerVerb } peer when _services.Cluster.Secret is not null: PeerAuthenticate(peer); break;
             case ExtensionCommand extension: return ExtensionAsync(extension);
         }
         return ValueTask.CompletedTask;

@@ -4,13 +4,15 @@ using TransportGuard.Telemetry;
 
 namespace TransportGuard.Smtp.Session;
 
-/// <summary>What every session shares: options, policy, the sink, the certificate, the clock and the logger.</summary>
+/// <summary>What every session shares: options, policy, the sink, the certificate, the cluster identity, the clock
+/// and the logger.</summary>
 internal sealed class SmtpSessionServices(
     IOptions<SmtpServerOptions> server,
     IOptions<SmtpLimits> limits,
     RelayPolicy relay,
     IMessageSink sink,
     TlsCertificateProvider tls,
+    Cluster.ClusterIdentity cluster,
     TimeProvider time,
     SmtpMetrics metrics,
     ILogger<SmtpSession> logger,
@@ -21,6 +23,7 @@ internal sealed class SmtpSessionServices(
     public RelayPolicy Relay { get; } = relay;
     public IMessageSink Sink { get; } = sink;
     public TlsCertificateProvider Tls { get; } = tls;
+    public Cluster.ClusterIdentity Cluster { get; } = cluster;
     public TimeProvider Time { get; } = time;
     public SmtpMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = logger;

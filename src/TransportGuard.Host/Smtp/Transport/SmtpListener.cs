@@ -17,6 +17,7 @@ namespace TransportGuard.Smtp.Transport;
 internal sealed partial class SmtpListener(
     SmtpSessionServices services,
     ConnectionLimiter limiter,
+    PeerSessionPool peers,
     DrainState drain,
     IOptions<SmtpServerOptions> options,
     ILogger<SmtpListener> logger) : BackgroundService
@@ -88,15 +89,11 @@ internal sealed partial class SmtpListener(
         client.NoDelay = true;
         var remote = (IPEndPoint)client.RemoteEndPoint!;
         var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
-        if (drain.Refuses(address))
+        if (SessionAdmission.Admit(drain, limiter, peers, services.Cluster, address, out var refusal) is not { } admission)
         {
-            await RefuseAsync(client, DrainState.Refusal);
-            return;
-        }
-        if (limiter.TryAcquire(address) is { } refusal)
-        {
-            await RefuseAsync(client, refusal);
-            LogRefused(remote, refusal.Lines[0]);
+            await RefuseAsync(client, refusal!);
+            if (refusal != DrainState.Refusal)
+                LogRefused(remote, refusal!.Lines[0]);
             return;
         }
         services.Metrics.Connected();
@@ -112,7 +109,7 @@ internal sealed partial class SmtpListener(
                 handshake.CancelAfter(services.Limits.TlsHandshakeTimeout);
                 await connection.StartTlsAsync(certificate, handshake.Token);
             }
-            await using var session = new SmtpSession(connection, services, stoppingToken);
+            await using var session = new SmtpSession(connection, services, stoppingToken, admission);
             await session.RunAsync();
         }
         catch (Exception ex)
@@ -124,7 +121,7 @@ internal sealed partial class SmtpListener(
         finally
         {
             services.Metrics.SessionClosed();
-            limiter.Release(address);
+            admission.Dispose();
         }
     }
 
