@@ -21,7 +21,8 @@ public sealed partial class ShadowBeforeAckTests
         var (edgePort, hubPort) = (PostfixInstance.FreePort(), PostfixInstance.FreePort());
         string[] peers = ["--peer", $"edge@127.0.0.2:{edgePort}", "--peer", $"hub@127.0.0.3:{hubPort}", .. PeerSession.Args];
         var (edgeData, hubData) = (TempDirectory.Create("edge"), TempDirectory.Create("hub"));
-        await using var hub = await GatewayProcess.StartAsync(hubData, [.. Node("hub", "127.0.0.3", hubPort, $"127.0.0.1:{hubSink.Port}"), .. peers]);
+        // The hub refuses mail before STARTTLS (Smtp:RequireTls): peer sessions always start TLS, so copies still come.
+        await using var hub = await GatewayProcess.StartAsync(hubData, [.. Node("hub", "127.0.0.3", hubPort, $"127.0.0.1:{hubSink.Port}"), .. peers, "--Smtp:RequireTls", "true"]);
         await using var edge = await GatewayProcess.StartAsync(edgeData, [.. Node("edge", "127.0.0.2", edgePort, $"127.0.0.1:{edgeSink.Port}"), .. peers]);
 
         var acknowledged = new List<string>();
@@ -45,6 +46,8 @@ public sealed partial class ShadowBeforeAckTests
         Assert.Empty(acknowledged.Except(delivered));
         Assert.Equal(delivered.Count, delivered.Distinct().Count());
         Assert.All(hubSink.Messages, m => Assert.DoesNotContain("XSHADOWOF", m.MailParameters, StringComparison.Ordinal));
+        Assert.DoesNotContain(PeerSession.Secret, hub.Output + edge.Output, StringComparison.Ordinal); // never logged
+        Assert.Contains("authenticated as peer edge", hub.Output, StringComparison.Ordinal);
         TempDirectory.Delete(edgeData);
         TempDirectory.Delete(hubData);
     }
