@@ -23,15 +23,16 @@ internal sealed partial class AdminToken
         if (!string.IsNullOrEmpty(configured))
             return new AdminToken(configured);
         var path = PathIn(dataDirectory);
-        if (File.Exists(path))
+        if (File.Exists(path) && !ReadableByOthers(path))
         {
-            KeepPrivate(path, logger);
             var kept = File.ReadAllText(path).Trim();
             if (kept.Length == 0)
                 throw new IOException($"the admin token file {path} is empty: delete it to have a new one generated, or set Http:AdminToken");
             LogKept(logger, path);
             return new AdminToken(kept);
         }
+        if (File.Exists(path))
+            LogReplaced(logger, path); // others could read it: it is no secret any more
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         Write(path, token);
         LogGenerated(logger, path);
@@ -59,7 +60,8 @@ internal sealed partial class AdminToken
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".new";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        File.Delete(temporary); // a leftover of a crash; created anew below, so nothing planted there is written through
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var file = new FileStream(temporary, options))
@@ -67,23 +69,17 @@ internal sealed partial class AdminToken
             file.Write(System.Text.Encoding.ASCII.GetBytes(token + "\n"));
             file.Flush(flushToDisk: true);
         }
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite); // an old .new kept its mode
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>A token file others can read is no secret: its mode is narrowed to the owner, and that is logged.</summary>
-    private static void KeepPrivate(string path, ILogger logger)
+    /// <summary>A token file group or others can read is no secret: it is replaced, and that is logged.</summary>
+    private static bool ReadableByOthers(string path)
     {
         if (OperatingSystem.IsWindows())
-            return;
-        var mode = File.GetUnixFileMode(path);
+            return false;
         const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        if ((mode & Others) == 0)
-            return;
-        File.SetUnixFileMode(path, mode & ~Others);
-        LogNarrowed(logger, path);
+        return (File.GetUnixFileMode(path) & Others) != 0;
     }
 
     [LoggerMessage(955, LogLevel.Information, "Admin API token generated in {Path} (owner-only); the CLI reads it from there (--data), or set Http:AdminToken")]
@@ -92,6 +88,6 @@ internal sealed partial class AdminToken
     [LoggerMessage(956, LogLevel.Information, "Admin API token read from {Path}")]
     private static partial void LogKept(ILogger logger, string path);
 
-    [LoggerMessage(957, LogLevel.Warning, "Admin API token file {Path} was readable by others; narrowed to its owner")]
-    private static partial void LogNarrowed(ILogger logger, string path);
+    [LoggerMessage(957, LogLevel.Warning, "Admin API token file {Path} was readable by others: a new token replaces it")]
+    private static partial void LogReplaced(ILogger logger, string path);
 }

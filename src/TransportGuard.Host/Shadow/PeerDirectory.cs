@@ -40,8 +40,8 @@ internal sealed class PeerDirectory(IOptions<ShadowOptions> options, ClusterIden
 
     /// <summary>The peer a next hop is: the same name, or an address that name resolved to, and the same port.</summary>
     private Peer? At(NextHopTarget target) => Peers.FirstOrDefault(p => p.Address.Port == target.EndPoint.Port
-        && (string.Equals(p.Address.Host, target.Name, StringComparison.OrdinalIgnoreCase)
-            || IPAddress.TryParse(p.Address.Host, out var literal) && literal.Equals(Unmapped(target.EndPoint.Address))
+        && (string.Equals(p.Address.Host.TrimEnd('.'), target.Name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)
+            || IPAddress.TryParse(p.Address.Host, out var literal) && Unmapped(literal).Equals(Unmapped(target.EndPoint.Address))
             || _resolved.TryGetValue(p.Id, out var addresses) && addresses.Contains(Unmapped(target.EndPoint.Address))));
 
     /// <summary>Opens an authenticated, encrypted session to a peer (its name resolved now).</summary>

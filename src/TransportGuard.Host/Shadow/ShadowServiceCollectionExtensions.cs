@@ -12,7 +12,7 @@ internal static class ShadowServiceCollectionExtensions
     public static IServiceCollection AddShadow(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<ShadowOptions>(configuration, ShadowOptions.Section);
-        services.AddSingleton<IValidateOptions<ShadowOptions>, PeersNeedASecret>();
+        services.AddSingleton<IValidateOptions<ShadowOptions>, PeerPrerequisites>();
         services.AddSingleton<PeerDirectory>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<DiscardNotices>();

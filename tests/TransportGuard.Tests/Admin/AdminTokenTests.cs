@@ -5,8 +5,8 @@ namespace TransportGuard.Tests.Admin;
 
 /// <summary>
 /// The admin API is secure by default (docs/operations.md, Admin API): with no Http:AdminToken the gateway generates
-/// one into its data directory, readable by its owner only, keeps it across restarts and never logs it; the CLI reads
-/// it from there; a request a web page makes is refused whatever it carries.
+/// one into its data directory, readable by its owner only, keeps it across restarts (replaces it once others could
+/// read it) and never logs it; the CLI reads it from there; a request a web page makes is refused whatever it carries.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes are what it checks
 public sealed class AdminTokenTests
@@ -45,16 +45,19 @@ public sealed class AdminTokenTests
             Assert.DoesNotContain(token, gateway.Output, StringComparison.Ordinal);
         }
 
-        // A file others could read is narrowed to its owner at the next start, and the same token serves on.
+        // A file others could read is no secret: the next start replaces it with a new token, owner-only again.
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         await using (var restarted = await GatewayProcess.StartAsync(data))
         {
-            Assert.Equal(token, AdminHttp.TokenIn(data));
+            var replaced = AdminHttp.TokenIn(data);
+            Assert.NotEqual(token, replaced);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-            Assert.Contains("was readable by others; narrowed to its owner", restarted.Output, StringComparison.Ordinal);
+            Assert.Contains("was readable by others: a new token replaces it", restarted.Output, StringComparison.Ordinal);
+            using var stale = AdminHttp.Client(restarted.HttpAddress!, token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await stale.GetAsync("/api/queue", TestContext.Current.CancellationToken)).StatusCode);
             using var owner = AdminHttp.For(restarted);
             Assert.Equal(0, (await owner.JsonAsync("/api/queue")).GetProperty("total").GetInt32());
-            Assert.DoesNotContain(token, restarted.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(replaced, restarted.Output, StringComparison.Ordinal);
         }
         TempDirectory.Delete(data);
     }

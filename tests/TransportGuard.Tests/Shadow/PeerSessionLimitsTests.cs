@@ -8,9 +8,10 @@ namespace TransportGuard.Tests.Shadow;
 /// </summary>
 public sealed class PeerSessionLimitsTests
 {
-    private static Task<TestGateway> StartAsync(int maxPeerSessions = 64) => TestGateway.StartAsync(
+    private static Task<TestGateway> StartAsync(int maxPeerSessions = 64, string authenticationTimeout = "00:00:10") => TestGateway.StartAsync(
         ("Shadow:NodeId", "hub1"), PeerSession.Setting, ("Shadow:Peers:0", "edge@edge.cluster.test:2525"), ("Shadow:Peers:1", "hub1@127.0.0.1:2525"),
-        ("Smtp:Limits:MaxSessionsPerClient", "1"), ("Cluster:MaxPeerSessions", maxPeerSessions.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        ("Smtp:Limits:MaxSessionsPerClient", "1"), ("Cluster:MaxPeerSessions", maxPeerSessions.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("Cluster:AuthenticationTimeout", authenticationTimeout));
 
     [Fact]
     public async Task A_peer_gets_in_past_full_client_limits_and_a_client_past_them_is_refused_at_mail()
@@ -37,12 +38,34 @@ public sealed class PeerSessionLimitsTests
     }
 
     [Fact]
-    public async Task The_peer_pool_is_bounded_too()
+    public async Task Strangers_holding_the_provisional_slots_never_take_an_authenticated_peers_slot()
     {
         await using var gateway = await StartAsync(maxPeerSessions: 1);
         await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
-        await using var peer = await PeerSession.ConnectAsync(gateway.SmtpEndPoint, "edge", "hub1"); // the one peer slot
-        await using var second = await RawSmtpClient.ConnectAsync(gateway.SmtpEndPoint);
-        Assert.Equal("421 4.7.0 Error: too many connections from your address, try again later", (await second.ReadReplyAsync()).Last);
+        await using var peer = await PeerSession.ConnectAsync(gateway.SmtpEndPoint, "edge", "hub1"); // provisional, then the one peer slot
+        await using var stranger = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint); // the one provisional slot
+        await using var refused = await RawSmtpClient.ConnectAsync(gateway.SmtpEndPoint); // both full
+        Assert.Equal("421 4.7.0 Error: too many connections from your address, try again later", (await refused.ReadReplyAsync()).Last);
+        Assert.Equal(250, (await peer.CommandAsync("XQUERYDISCARD edge 0 NONE")).Code); // the peer's session goes on
+    }
+
+    [Fact]
+    public async Task A_connection_let_in_only_to_authenticate_is_closed_at_its_deadline_whatever_it_sends()
+    {
+        await using var gateway = await StartAsync(authenticationTimeout: "00:00:01.500");
+        await using var client = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+        await using var stranger = await RawSmtpClient.ConnectGreetedAsync(gateway.SmtpEndPoint);
+        var closedAfter = System.Diagnostics.Stopwatch.StartNew();
+        string? last = null;
+        while (closedAfter.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            var reply = await stranger.CommandAsync("NOOP");
+            last = reply.Last;
+            if (reply.Code != 250)
+                break;
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+        Assert.StartsWith("421", last, StringComparison.Ordinal);
+        Assert.True(await stranger.IsClosedByServerAsync());
     }
 }

@@ -30,9 +30,16 @@ internal static class CliOptions
 
     public static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table", Recursive = true };
 
-    /// <summary>The token given, else the one the gateway generated in its data directory (docs/operations.md).</summary>
-    public static AdminClient Client(ParseResult parse) =>
-        new(new Uri(parse.GetValue(Url)!), parse.GetValue(Token) is { Length: > 0 } token ? token : AdminToken.TryRead(parse.GetValue(Data)!));
+    /// <summary>The token given, else the one the gateway generated in its data directory (docs/operations.md): sent
+    /// to a gateway on this machine, or elsewhere only when --data names the directory it came from.</summary>
+    public static AdminClient Client(ParseResult parse)
+    {
+        var url = new Uri(parse.GetValue(Url)!);
+        var token = parse.GetValue(Token);
+        if (string.IsNullOrEmpty(token) && (url.IsLoopback || parse.GetResult(Data) is { Implicit: false }))
+            token = AdminToken.TryRead(parse.GetValue(Data)!);
+        return new AdminClient(url, token);
+    }
 
     /// <summary>With --json, prints the API's answer as it came and returns true; otherwise the caller prints its text.</summary>
     public static bool PrintedAsJson(ParseResult parse, System.Text.Json.JsonElement body)

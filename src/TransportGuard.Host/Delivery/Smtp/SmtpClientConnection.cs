@@ -127,7 +127,9 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         var challenge = await CommandAsync($"{PeerVerb} {login.NodeId}", timeouts.Command, cancellationToken);
         if (challenge.Code != 250 || challenge.Lines[0].Split(' ') is not ["NONCE", { Length: 64 } serverNonce])
             throw new SmtpOpenException(Remote, challenge, PeerVerb);
-        var certificate = ClusterSecret.CertificateHash((_stream as SslStream)?.RemoteCertificate?.GetRawCertData());
+        // TLS level "encrypt" for peers: the session is secure here, and the proof binds the certificate it showed.
+        var certificate = ClusterSecret.CertificateHash((_stream as SslStream)?.RemoteCertificate?.GetRawCertData()
+            ?? throw new SmtpOpenException(Remote, "4.7.0", $"{Remote} showed no TLS certificate"));
         var exchange = new PeerExchange(serverNonce, ClusterSecret.NewNonce(), login.NodeId, login.PeerId, certificate);
         var answer = await CommandAsync($"{PeerVerb} {login.NodeId} {exchange.ClientNonce} {login.Secret.Proof(PeerRole.Client, exchange)}",
             timeouts.Command, cancellationToken);

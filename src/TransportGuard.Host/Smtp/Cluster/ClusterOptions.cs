@@ -15,9 +15,12 @@ internal sealed class ClusterOptions : IValidatable
     /// ignored.</summary>
     public string? SecretFile { get; set; }
 
-    /// <summary>Sessions of authenticated peers (and of connections that may yet authenticate while client limits or
-    /// a drain refuse everyone else), apart from the client limits.</summary>
+    /// <summary>Sessions of authenticated peers, apart from the client limits; as many again may be connections let
+    /// in only to authenticate while the client limits or a drain refuse everyone else.</summary>
     public int MaxPeerSessions { get; set; } = 64;
+
+    /// <summary>How long such a connection may take to authenticate before it is closed, whatever it sends.</summary>
+    public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Shorter secrets are refused: an HMAC key must not be guessable.</summary>
     public const int MinimumSecretLength = 16;
@@ -32,6 +35,8 @@ internal sealed class ClusterOptions : IValidatable
             yield return error;
         if (Check.Range($"{Section}:{nameof(MaxPeerSessions)}", MaxPeerSessions, 1, 100_000) is { } range)
             yield return range;
+        if (Check.Positive($"{Section}:{nameof(AuthenticationTimeout)}", AuthenticationTimeout) is { } timeout)
+            yield return timeout;
     }
 
     /// <summary>The secret as configured, or read from <see cref="SecretFile"/>; null when none is set.</summary>

@@ -16,8 +16,8 @@ internal sealed class ClusterSecret(string secret)
     /// <summary>32 random bytes, hex: the server's challenge, and the client's own contribution.</summary>
     public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>The SHA-256 of a DER certificate, hex ("" without TLS).</summary>
-    public static string CertificateHash(byte[]? der) => der is null ? "" : Convert.ToHexStringLower(SHA256.HashData(der));
+    /// <summary>The SHA-256 of a DER certificate, hex.</summary>
+    public static string CertificateHash(byte[] der) => Convert.ToHexStringLower(SHA256.HashData(der));
 
     public string Proof(PeerRole role, PeerExchange exchange)
     {

@@ -22,7 +22,7 @@ internal sealed partial class SmtpSession
         while (true)
         {
             var input = _connection.Input;
-            var result = await ReadOrFlushAsync(_limits.CommandTimeout);
+            var result = await ReadOrFlushAsync(CommandWait());
             var buffer = result.Buffer;
             if (_discardingLongLine)
             {

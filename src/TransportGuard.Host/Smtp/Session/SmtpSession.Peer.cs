@@ -18,6 +18,20 @@ internal sealed partial class SmtpSession
     private readonly SessionAdmission? _admission;
     private string? _peerId;
     private (string Claim, string Nonce)? _challenge;
+    private readonly long _admittedAt;
+
+    /// <summary>Let in only to authenticate, and past its deadline: nothing it sends keeps it open.</summary>
+    private bool ProvisionalExpired => _admission is { Refusal: not null, AuthenticateWithin: { } within }
+        && _services.Time.GetElapsedTime(_admittedAt) >= within;
+
+    /// <summary>How long to wait for the next command: the command timeout, or less for a provisional session.</summary>
+    private TimeSpan CommandWait()
+    {
+        if (_admission is not { Refusal: not null, AuthenticateWithin: { } within })
+            return _limits.CommandTimeout;
+        var left = within - _services.Time.GetElapsedTime(_admittedAt);
+        return left <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : left < _limits.CommandTimeout ? left : _limits.CommandTimeout;
+    }
 
     private static bool MayPrecedePeerAuthentication(SmtpCommand command) => command is EhloCommand or HeloCommand
         or StartTlsCommand or NoopCommand or RsetCommand or QuitCommand or ExtensionCommand { Name: PeerVerb };
@@ -36,7 +50,7 @@ internal sealed partial class SmtpSession
             RefuseCommand(SmtpReplies.BadSequence);
             return;
         }
-        if (!_connection.IsSecure && _services.Tls.Certificate is not null)
+        if (!_connection.IsSecure)
         {
             RefuseCommand(SmtpReplies.MustIssueStartTls); // the proof binds the TLS certificate, and peer traffic is encrypted
             return;
@@ -72,7 +86,7 @@ internal sealed partial class SmtpSession
             _closing = true;
             return;
         }
-        if (_admission is not null && !_admission.BecomePeer())
+        if (_admission is not null && !_admission.BecomePeer()) // a peer that came on a client slot keeps it instead
         {
             LogPeerPoolFull(Id, claim);
             Reply(new SmtpReply(421, "4.7.0", "Error: too many peer sessions, try again later"));
@@ -84,6 +98,5 @@ internal sealed partial class SmtpSession
         Reply(new SmtpReply(235, "2.7.0", $"{exchange.ServerId} {secret.Proof(PeerRole.Server, exchange)}"));
     }
 
-    private string ServerCertificateHash() =>
-        ClusterSecret.CertificateHash(_connection.IsSecure ? _services.Tls.Certificate?.RawData : null);
+    private string ServerCertificateHash() => ClusterSecret.CertificateHash(_services.Tls.Certificate!.RawData); // secure: there is one
 }

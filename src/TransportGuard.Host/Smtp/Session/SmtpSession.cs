@@ -40,6 +40,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _limits = services.Limits;
         _logger = services.Logger;
         _shutdown = shutdown;
+        _admittedAt = services.Time.GetTimestamp();
         _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, services.Time);
         _readCancellation = CancellationTokenSource.CreateLinkedTokenSource(shutdown, _timeout.Token);
         Id = $"{Environment.ProcessId:x}-{Interlocked.Increment(ref s_counter):x}";
@@ -63,6 +64,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 if (input.EndOfStream)
                 {
                     outcome = "client closed";
+                    break;
+                }
+                if (_admission?.Refusal is { } refusal && (input.Error is not null || ProvisionalExpired))
+                {
+                    // Let in on the peer pool only to authenticate (SessionAdmission), and it did not in time or sent garbage.
+                    Reply(refusal);
                     break;
                 }
                 if (input.Error is not null)

@@ -4,23 +4,31 @@ using TransportGuard.Smtp.Cluster;
 namespace TransportGuard.Smtp.Transport;
 
 /// <summary>
-/// Sessions of authenticated peers, and of connections let in only to authenticate as one while the client limits
-/// or a drain refuse everyone else: bounded on their own (<c>Cluster:MaxPeerSessions</c>, docs/security.md), so
-/// clients cannot starve heartbeats and copies, and peers cannot take the clients' slots.
+/// Slots for cluster peers, apart from the client limits (docs/security.md, Peer sessions). Two counts, each bounded
+/// by <c>Cluster:MaxPeerSessions</c>: authenticated peer sessions, and connections let in only to authenticate (the
+/// client limits or a drain would have refused them). Strangers can fill only the second, and each of those slots is
+/// held for <c>Cluster:AuthenticationTimeout</c> at most, so they never take an authenticated peer's slot.
 /// </summary>
 internal sealed class PeerSessionPool(IOptions<ClusterOptions> options)
 {
-    private int _count;
+    private int _authenticated;
+    private int _provisional;
 
-    public int Active => Volatile.Read(ref _count);
+    public int Authenticated => Volatile.Read(ref _authenticated);
+    public int Provisional => Volatile.Read(ref _provisional);
+    public TimeSpan AuthenticationTimeout => options.Value.AuthenticationTimeout;
 
-    public bool TryAcquire()
+    public bool TryAcquireAuthenticated() => TryAcquire(ref _authenticated);
+    public void ReleaseAuthenticated() => Interlocked.Decrement(ref _authenticated);
+
+    public bool TryAcquireProvisional() => TryAcquire(ref _provisional);
+    public void ReleaseProvisional() => Interlocked.Decrement(ref _provisional);
+
+    private bool TryAcquire(ref int count)
     {
-        if (Interlocked.Increment(ref _count) <= options.Value.MaxPeerSessions)
+        if (Interlocked.Increment(ref count) <= options.Value.MaxPeerSessions)
             return true;
-        Interlocked.Decrement(ref _count);
+        Interlocked.Decrement(ref count);
         return false;
     }
-
-    public void Release() => Interlocked.Decrement(ref _count);
 }

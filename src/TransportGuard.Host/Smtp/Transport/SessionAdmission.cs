@@ -6,21 +6,23 @@ namespace TransportGuard.Smtp.Transport;
 
 /// <summary>
 /// Which pool a session's slot comes from (docs/security.md, Peer sessions). A client takes a slot within the
-/// client limits. A connection those limits or a drain would refuse may still come in on the peer pool when this
-/// node has a cluster secret: it can greet, start TLS and authenticate, and every other command gets the refusal it
-/// would have had at connect. A session that authenticates as a peer moves to the peer pool.
+/// client limits. A connection those limits or a drain would refuse may still come in on the peer pool's provisional
+/// slots when this node has a cluster secret: it can greet, start TLS and authenticate within
+/// <c>Cluster:AuthenticationTimeout</c>, and every other command gets the refusal it would have had at connect. A
+/// session that authenticates as a peer moves to the peer pool (or keeps its client slot when that pool is full).
 /// </summary>
 internal sealed class SessionAdmission : IDisposable
 {
     private readonly ConnectionLimiter _limiter;
     private readonly PeerSessionPool _peers;
     private readonly IPAddress _address;
-    private bool _clientSlot;
-    private bool _peerSlot;
+    private Slot _slot;
 
-    private SessionAdmission(ConnectionLimiter limiter, PeerSessionPool peers, IPAddress address, bool clientSlot, bool peerSlot, SmtpReply? refusal)
+    private enum Slot { None, Client, Provisional, Peer }
+
+    private SessionAdmission(ConnectionLimiter limiter, PeerSessionPool peers, IPAddress address, Slot slot, SmtpReply? refusal)
     {
-        (_limiter, _peers, _address, _clientSlot, _peerSlot) = (limiter, peers, address, clientSlot, peerSlot);
+        (_limiter, _peers, _address, _slot) = (limiter, peers, address, slot);
         Refusal = refusal;
     }
 
@@ -28,36 +30,35 @@ internal sealed class SessionAdmission : IDisposable
     /// NOOP, RSET and QUIT is answered (and the session closed).</summary>
     public SmtpReply? Refusal { get; private set; }
 
+    /// <summary>When a provisional session must have authenticated (it is closed then); null for the others.</summary>
+    public TimeSpan? AuthenticateWithin => _slot == Slot.Provisional ? _peers.AuthenticationTimeout : null;
+
     /// <summary>The session's admission, or null with the reply to refuse the connection with.</summary>
     public static SessionAdmission? Admit(DrainState drain, ConnectionLimiter limiter, PeerSessionPool peers, ClusterIdentity cluster,
         IPAddress address, out SmtpReply? refusal)
     {
         refusal = drain.Draining ? DrainState.Refusal : limiter.TryAcquire(address);
         if (refusal is null)
-            return new SessionAdmission(limiter, peers, address, clientSlot: true, peerSlot: false, null);
-        if (cluster.Secret is null || !peers.TryAcquire())
+            return new SessionAdmission(limiter, peers, address, Slot.Client, null);
+        if (cluster.Secret is null || !peers.TryAcquireProvisional())
             return null;
-        return new SessionAdmission(limiter, peers, address, clientSlot: false, peerSlot: true, refusal);
+        return new SessionAdmission(limiter, peers, address, Slot.Provisional, refusal);
     }
 
-    /// <summary>An admission outside any pool, for sessions the listener did not accept (tests, tools).</summary>
-    public static SessionAdmission Unlimited(ConnectionLimiter limiter, PeerSessionPool peers) =>
-        new(limiter, peers, IPAddress.None, clientSlot: false, peerSlot: false, null);
-
-    /// <summary>The session proved itself a peer: it leaves the client limits for the peer pool, or false when the
-    /// peer pool is full.</summary>
+    /// <summary>The session proved itself a peer: it leaves the client limits (or the provisional slots) for the peer
+    /// pool. False only for a provisional session when the peer pool is full; a client slot is kept instead.</summary>
     public bool BecomePeer()
     {
-        if (!_peerSlot)
+        if (_slot == Slot.Peer)
+            return true;
+        if (_peers.TryAcquireAuthenticated())
         {
-            if (!_peers.TryAcquire())
-                return false;
-            _peerSlot = true;
+            Release();
+            _slot = Slot.Peer;
         }
-        if (_clientSlot)
+        else if (_slot != Slot.Client)
         {
-            _limiter.Release(_address);
-            _clientSlot = false;
+            return false;
         }
         Refusal = null;
         return true;
@@ -65,10 +66,17 @@ internal sealed class SessionAdmission : IDisposable
 
     public void Dispose()
     {
-        if (_clientSlot)
-            _limiter.Release(_address);
-        if (_peerSlot)
-            _peers.Release();
-        _clientSlot = _peerSlot = false;
+        Release();
+        _slot = Slot.None;
+    }
+
+    private void Release()
+    {
+        switch (_slot)
+        {
+            case Slot.Client: _limiter.Release(_address); break;
+            case Slot.Provisional: _peers.ReleaseProvisional(); break;
+            case Slot.Peer: _peers.ReleaseAuthenticated(); break;
+        }
     }
 }
