@@ -130,18 +130,20 @@ load() {
 }
 
 # The standard cluster: two edges relaying to two hubs, hubs routing a.test and b.test to two mailbox sinks and
-# everything else (bounces to gen.test) to a third, every node a peer of every other, each on its own address.
+# everything else (bounces to gen.test) to a third, every node a peer of every other, each on its own address and
+# known to the others by name (the run's hosts file, chaos/run).
 E1=127.0.0.2 E2=127.0.0.3 H1=127.0.0.4 H2=127.0.0.5 MBA=127.0.0.10 MBB=127.0.0.11 MBX=127.0.0.12
+PEER_NAMES=(--peer e1@e1.chaos.test:25 --peer e2@e2.chaos.test:25 --peer h1@h1.chaos.test:25 --peer h2@h2.chaos.test:25)
 cluster4() { # [extra hub switches...]
-  PEERS=(--peer e1@$E1:25 --peer e2@$E2:25 --peer h1@$H1:25 --peer h2@$H2:25)
+  PEERS=("${PEER_NAMES[@]}")
   sink mbox-a $MBA:25 "${REJECT_A:-}"
   sink mbox-b $MBB:25 "${REJECT_B:-}"
   sink bounces $MBX:25
   local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
   NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
   NODE_NOWAIT=1 node h2 $H2:25 $H2:9525 "${hub[@]}"
-  NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to $H1:25,$H2:25
-  NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to $H2:25,$H1:25
+  NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to h1.chaos.test:25,h2.chaos.test:25
+  NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to h2.chaos.test:25,h1.chaos.test:25
   nodes_wait h1 h2 e1 e2
   GEN_TARGETS=$E1:25,$E2:25
   fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX"

@@ -8,7 +8,7 @@ LOAD_SECONDS=120
 DRAIN=90
 DRAIN_MIN=90   # even in the smoke: thousands of messages to deliver after the restart
 scenario() {
-  PEERS=(--peer e1@$E1:25 --peer e2@$E2:25 --peer h1@$H1:25 --peer h2@$H2:25)
+  PEERS=("${PEER_NAMES[@]}")
   local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25)
   sink_file mbox-a; sink_file mbox-b; sink_file bounces   # not started yet: the next hop is down
   NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
