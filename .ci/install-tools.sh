@@ -29,6 +29,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v bc >/dev/null 2>&1 || need+=(bc)
+command -v openssl >/dev/null 2>&1 || need+=(openssl) # the chaos runs' and benches' cluster secrets
 # The shared duplicate store's tests start their own redis-server on a free loopback port.
 [ -x /usr/bin/redis-server ] || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
