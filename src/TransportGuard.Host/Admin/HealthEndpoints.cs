@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using TransportGuard.Smtp;
 using TransportGuard.Smtp.Transport;
 using TransportGuard.Spool;
 
@@ -13,9 +14,10 @@ internal static class HealthEndpoints
         // Alive: the process answers HTTP. Restarting it would not help anything this cannot see.
         app.MapGet("/healthz", () => Results.Text("ok\n"));
 
-        // Ready: the spool is recovered and the SMTP listeners are bound, so mail sent now is taken. A node
-        // without peers is ready too: redundancy is reported by metrics, not by refusing traffic.
-        app.MapGet("/readyz", (IMessageStore store, SmtpListener listener) =>
+        // Ready: mail sent now is taken. Not while the spool is unrecovered or failed, the listeners unbound, the node
+        // drained, or the disk below its floor (every new message would get 421 or 452): a load balancer then sends
+        // elsewhere. A node without peers is ready too: redundancy is reported by metrics, not by refusing traffic.
+        app.MapGet("/readyz", (IMessageStore store, SmtpListener listener, DrainState drain, DiskSpaceGuard disk) =>
         {
             var problems = new List<string>();
             if (!store.IsOpen)
@@ -24,6 +26,10 @@ internal static class HealthEndpoints
                 problems.Add("spool failed a commit; restarting once disk space is back");
             if (listener.EndPoints.Count == 0)
                 problems.Add("SMTP listeners not bound");
+            if (drain.Draining)
+                problems.Add("draining: new mail is refused (421 4.3.2)");
+            if (!disk.HasRoomFor(0))
+                problems.Add("disk space below Spool:MinimumFreeBytes: new mail is refused (452 4.3.1)");
             return problems.Count == 0
                 ? Results.Text("ready\n")
                 : Results.Text(string.Join('\n', problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using TransportGuard.Tests.Support;
 
 namespace TransportGuard.Tests.Admin;
@@ -32,6 +33,29 @@ public sealed partial class HttpEndpointTests
         Assert.Equal(0, Value(metrics, "transportguard_messages_accepted_without_redundancy_total"));
         Assert.Matches(@"transportguard_build_info\{version=""[^""]+""\} 1", metrics);
         Assert.Contains("process_cpu_seconds_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_fails_while_the_node_drains_and_while_its_disk_is_below_the_floor()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        using var http = AdminHttp.For(gateway);
+        var drain = gateway.Services.GetRequiredService<TransportGuard.Smtp.DrainState>();
+        drain.Begin();
+        using (var draining = await http.GetAsync("/readyz", TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, draining.StatusCode);
+            Assert.Contains("draining", await draining.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        drain.End();
+        Assert.Equal("ready\n", await http.TextAsync("/readyz"));
+
+        // A floor no disk clears: every new message would get 452, so a load balancer must send elsewhere.
+        await using var full = await TestGateway.StartAsync(("Spool:MinimumFreeBytes", "1000000000000000000"));
+        using var fullHttp = AdminHttp.For(full);
+        using var refusing = await fullHttp.GetAsync("/readyz", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refusing.StatusCode);
+        Assert.Contains("disk space below Spool:MinimumFreeBytes", await refusing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
