@@ -54,8 +54,7 @@ internal static class GatewayRun
         try
         {
             using var host = GatewayHost.Build(args, LeaveStartupFailuresToUs);
-            host.Services.GetService<IStartupValidator>()?.Validate();
-            host.Services.GetRequiredService<TransportGuard.Smtp.Cluster.ClusterIdentity>(); // reads the secret file
+            host.Services.GetService<IStartupValidator>()?.Validate(); // Cluster:SecretFile is read by its validation
         }
         catch (Exception ex)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace TransportGuard.Admin;
@@ -12,9 +13,12 @@ internal sealed partial class AdminToken
 {
     public const string FileName = "admin-token";
 
-    private AdminToken(string value) => Value = value;
+    private readonly byte[] _bytes;
 
-    public string Value { get; }
+    private AdminToken(string value) => _bytes = Encoding.UTF8.GetBytes(value);
+
+    /// <summary>Compared in constant time, so the token cannot be guessed byte by byte.</summary>
+    public bool Matches(string presented) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _bytes);
 
     /// <summary>The configured token, or the one kept in <paramref name="dataDirectory"/> (created when absent).</summary>
     /// <exception cref="IOException">The file can be neither read nor created: the gateway must not start without a token.</exception>
@@ -23,15 +27,15 @@ internal sealed partial class AdminToken
         if (!string.IsNullOrEmpty(configured))
             return new AdminToken(configured);
         var path = PathIn(dataDirectory);
-        if (File.Exists(path) && !ReadableByOthers(path))
+        var exists = File.Exists(path);
+        if (exists && !ReadableByOthers(path))
         {
-            var kept = File.ReadAllText(path).Trim();
-            if (kept.Length == 0)
-                throw new IOException($"the admin token file {path} is empty: delete it to have a new one generated, or set Http:AdminToken");
+            var kept = Read(path)
+                ?? throw new IOException($"the admin token file {path} is empty: delete it to have a new one generated, or set Http:AdminToken");
             LogKept(logger, path);
             return new AdminToken(kept);
         }
-        if (File.Exists(path))
+        if (exists)
             LogReplaced(logger, path); // others could read it: it is no secret any more
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         Write(path, token);
@@ -46,14 +50,16 @@ internal sealed partial class AdminToken
     {
         try
         {
-            var token = File.ReadAllText(PathIn(dataDirectory)).Trim();
-            return token.Length > 0 ? token : null;
+            return Read(PathIn(dataDirectory));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
+
+    /// <summary>The token in the file, or null when the file holds none.</summary>
+    private static string? Read(string path) => File.ReadAllText(path).Trim() is { Length: > 0 } token ? token : null;
 
     /// <summary>Written beside, then renamed: a crash never leaves an empty token that the next start would refuse.</summary>
     private static void Write(string path, string token)
@@ -66,7 +72,7 @@ internal sealed partial class AdminToken
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var file = new FileStream(temporary, options))
         {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(token + "\n"));
+            file.Write(Encoding.ASCII.GetBytes(token + "\n"));
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TransportGuard.Admin;
 
@@ -8,20 +7,17 @@ namespace TransportGuard.Admin;
 /// Guards /api (docs/operations.md, Admin API). A request a browser sends on a page's behalf (it carries
 /// <c>Origin</c>, or <c>Sec-Fetch-Site</c> other than "none") gets 403: the API has no web page of its own, so such a
 /// request is cross-site by definition, whatever credentials ride along. Otherwise a missing or wrong bearer token
-/// (RFC 6750) gets 401. Neither reaches the handler. The token is compared in constant time so it cannot be guessed
-/// byte by byte.
+/// (RFC 6750) gets 401 (<see cref="AdminToken.Matches"/>). Neither reaches the handler. The token is the one made or
+/// read at start (AdminTokenStartup), not when the routes were mapped.
 /// </summary>
-internal sealed class AdminTokenFilter(Func<string> token) : IEndpointFilter
+internal sealed class AdminTokenFilter : IEndpointFilter
 {
-    // Read when the first request comes: the token is made or read at start (AdminTokenStartup), not when mapped.
-    private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes(token()));
-
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
         if (FromABrowserPage(request.Headers))
             return Results.Json(new { error = "the admin API refuses requests made by a web page (Origin or Sec-Fetch-Site present)" }, statusCode: StatusCodes.Status403Forbidden);
-        if (Authorized(request.Headers.Authorization.ToString()))
+        if (Authorized(request.Headers.Authorization.ToString(), context.HttpContext.RequestServices.GetRequiredService<AdminToken>()))
             return await next(context);
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"transportguard\"";
         return Results.Json(new { error = "a valid bearer token is required for the admin API (the CLI reads it from DATA/admin-token, or pass --token)" }, statusCode: StatusCodes.Status401Unauthorized);
@@ -30,12 +26,9 @@ internal sealed class AdminTokenFilter(Func<string> token) : IEndpointFilter
     private static bool FromABrowserPage(IHeaderDictionary headers) =>
         headers.Origin.Count > 0 || (headers.TryGetValue("Sec-Fetch-Site", out var site) && !string.Equals(site, "none", StringComparison.OrdinalIgnoreCase));
 
-    private bool Authorized(string header)
+    private static bool Authorized(string header, AdminToken token)
     {
         const string Scheme = "Bearer ";
-        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-            return false;
-        var presented = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(presented, _expected.Value);
+        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && token.Matches(header[Scheme.Length..].Trim());
     }
 }

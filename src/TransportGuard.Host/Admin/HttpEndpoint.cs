@@ -36,7 +36,7 @@ internal static class HttpEndpoint
     {
         app.MapMetrics();
         app.MapHealth();
-        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter(() => app.Services.GetRequiredService<AdminToken>().Value));
+        var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter());
         api.MapQueueApi();
         api.MapResubmitApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())

@@ -13,7 +13,7 @@ internal sealed class PeerPrerequisites(IOptions<ClusterOptions> cluster, IOptio
         if (options.PeerList().Count == 0)
             return ValidateOptionsResult.Success;
         var failures = new List<string>();
-        if (string.IsNullOrEmpty(cluster.Value.Secret) && string.IsNullOrEmpty(cluster.Value.SecretFile))
+        if (!cluster.Value.HasSecret)
             failures.Add($"{ClusterOptions.Section}:{nameof(ClusterOptions.Secret)} (or {ClusterOptions.Section}:{nameof(ClusterOptions.SecretFile)}) must be set when {ShadowOptions.Section}:{nameof(ShadowOptions.Peers)} names peers: each peer proves its node id with it");
         if (tls.Value.CertificatePath is null && !tls.Value.GenerateSelfSigned)
             failures.Add($"{TlsOptions.Section}:{nameof(TlsOptions.GenerateSelfSigned)} must stay true (or {TlsOptions.Section}:{nameof(TlsOptions.CertificatePath)} be set) when {ShadowOptions.Section}:{nameof(ShadowOptions.Peers)} names peers: peer sessions are encrypted");

@@ -124,17 +124,17 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
     /// </summary>
     private async Task AuthenticatePeerAsync(PeerLogin login, string heloName, SmtpClientTimeouts timeouts, CancellationToken cancellationToken)
     {
-        var challenge = await CommandAsync($"{PeerVerb} {login.NodeId}", timeouts.Command, cancellationToken);
-        if (challenge.Code != 250 || challenge.Lines[0].Split(' ') is not ["NONCE", { Length: 64 } serverNonce])
-            throw new SmtpOpenException(Remote, challenge, PeerVerb);
+        var challenge = await CommandAsync($"{ClusterSecret.Verb} {login.NodeId}", timeouts.Command, cancellationToken);
+        if (challenge.Code != 250 || challenge.Lines[0].Split(' ') is not ["NONCE", { Length: ClusterSecret.NonceLength } serverNonce])
+            throw new SmtpOpenException(Remote, challenge, ClusterSecret.Verb);
         // TLS level "encrypt" for peers: the session is secure here, and the proof binds the certificate it showed.
         var certificate = ClusterSecret.CertificateHash((_stream as SslStream)?.RemoteCertificate?.GetRawCertData()
             ?? throw new SmtpOpenException(Remote, "4.7.0", $"{Remote} showed no TLS certificate"));
         var exchange = new PeerExchange(serverNonce, ClusterSecret.NewNonce(), login.NodeId, login.PeerId, certificate);
-        var answer = await CommandAsync($"{PeerVerb} {login.NodeId} {exchange.ClientNonce} {login.Secret.Proof(PeerRole.Client, exchange)}",
+        var answer = await CommandAsync($"{ClusterSecret.Verb} {login.NodeId} {exchange.ClientNonce} {login.Secret.Proof(PeerRole.Client, exchange)}",
             timeouts.Command, cancellationToken);
         if (answer.Code != 235)
-            throw new SmtpOpenException(Remote, answer, PeerVerb);
+            throw new SmtpOpenException(Remote, answer, ClusterSecret.Verb);
         if (answer.Lines[0].Split(' ') is not [var serverId, var serverProof] || serverId != login.PeerId
             || !login.Secret.Verify(PeerRole.Server, exchange, serverProof))
         {
@@ -143,8 +143,6 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         }
         await HelloAsync(heloName, timeouts, cancellationToken);
     }
-
-    private const string PeerVerb = "XPEERAUTH";
 
     /// <summary>The next hop's node id when it took our XSHADOW: we keep a shadow of what we send it (docs/protocol.md).</summary>
     public string? PrimaryNode { get; private set; }

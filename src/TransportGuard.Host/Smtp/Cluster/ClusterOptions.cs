@@ -39,6 +39,9 @@ internal sealed class ClusterOptions : IValidatable
             yield return timeout;
     }
 
+    /// <summary>Whether a secret is configured, inline or as a file.</summary>
+    public bool HasSecret => !string.IsNullOrEmpty(Secret) || !string.IsNullOrEmpty(SecretFile);
+
     /// <summary>The secret as configured, or read from <see cref="SecretFile"/>; null when none is set.</summary>
     public string? ReadSecret() =>
         !string.IsNullOrEmpty(Secret) ? Secret.Trim() : !string.IsNullOrEmpty(SecretFile) ? File.ReadAllText(SecretFile).Trim() : null;

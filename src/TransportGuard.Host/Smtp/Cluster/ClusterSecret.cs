@@ -13,8 +13,14 @@ internal sealed class ClusterSecret(string secret)
 {
     private readonly byte[] _key = Encoding.UTF8.GetBytes(secret);
 
+    /// <summary>The verb both sides speak (docs/security.md, Peer authentication).</summary>
+    public const string Verb = "XPEERAUTH";
+
+    /// <summary>A nonce's length on the wire: 32 random bytes in hex.</summary>
+    public const int NonceLength = 64;
+
     /// <summary>32 random bytes, hex: the server's challenge, and the client's own contribution.</summary>
-    public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+    public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(NonceLength / 2));
 
     /// <summary>The SHA-256 of a DER certificate, hex.</summary>
     public static string CertificateHash(byte[] der) => Convert.ToHexStringLower(SHA256.HashData(der));

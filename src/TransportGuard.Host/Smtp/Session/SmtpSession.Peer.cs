@@ -13,28 +13,31 @@ namespace TransportGuard.Smtp.Session;
 /// </summary>
 internal sealed partial class SmtpSession
 {
-    public const string PeerVerb = "XPEERAUTH";
-
     private readonly SessionAdmission? _admission;
     private string? _peerId;
     private (string Claim, string Nonce)? _challenge;
     private readonly long _admittedAt;
 
-    /// <summary>Let in only to authenticate, and past its deadline: nothing it sends keeps it open.</summary>
-    private bool ProvisionalExpired => _admission is { Refusal: not null, AuthenticateWithin: { } within }
-        && _services.Time.GetElapsedTime(_admittedAt) >= within;
+    /// <summary>Let in only to authenticate (SessionAdmission): the time it has left, whatever it sends; null for
+    /// any other session.</summary>
+    private TimeSpan? AuthenticationTimeLeft => _admission is { Refusal: not null, AuthenticateWithin: { } within }
+        ? within - _services.Time.GetElapsedTime(_admittedAt) : null;
 
     /// <summary>How long to wait for the next command: the command timeout, or less for a provisional session.</summary>
-    private TimeSpan CommandWait()
+    private TimeSpan CommandWait() => AuthenticationTimeLeft switch
     {
-        if (_admission is not { Refusal: not null, AuthenticateWithin: { } within })
-            return _limits.CommandTimeout;
-        var left = within - _services.Time.GetElapsedTime(_admittedAt);
-        return left <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : left < _limits.CommandTimeout ? left : _limits.CommandTimeout;
-    }
+        null => _limits.CommandTimeout,
+        { } left when left <= TimeSpan.Zero => TimeSpan.FromTicks(1),
+        { } left => left < _limits.CommandTimeout ? left : _limits.CommandTimeout,
+    };
 
-    private static bool MayPrecedePeerAuthentication(SmtpCommand command) => command is EhloCommand or HeloCommand
-        or StartTlsCommand or NoopCommand or RsetCommand or QuitCommand or ExtensionCommand { Name: PeerVerb };
+    /// <summary>What a provisional session gets, and is closed after, for anything but greeting, TLS and
+    /// authentication in time: the refusal it would have had at connect.</summary>
+    private SmtpReply? ProvisionalRefusal(CommandInput input) =>
+        _admission?.Refusal is { } refusal && (input.Error is not null || AuthenticationTimeLeft <= TimeSpan.Zero
+            || input.Command is not (EhloCommand or HeloCommand or StartTlsCommand or NoopCommand or RsetCommand or QuitCommand
+                or ExtensionCommand { Name: ClusterSecret.Verb }))
+            ? refusal : null;
 
     private void ForgetPeer()
     {
@@ -66,12 +69,12 @@ internal sealed partial class SmtpSession
                 _challenge = (claim, ClusterSecret.NewNonce());
                 Reply(new SmtpReply(250, "2.0.0", $"NONCE {_challenge.Value.Nonce}"));
                 return;
-            case [var claim, var clientNonce, var proof] when _challenge is { } challenge && challenge.Claim == claim && clientNonce.Length == 64:
+            case [var claim, var clientNonce, var proof] when _challenge is { } challenge && challenge.Claim == claim && clientNonce.Length == ClusterSecret.NonceLength:
                 _challenge = null; // a nonce answers one proof
                 Prove(claim, new PeerExchange(challenge.Nonce, clientNonce, claim, _services.Cluster.NodeId, ServerCertificateHash()), proof);
                 return;
             default:
-                RefuseCommand(SmtpReplies.SyntaxError($"{PeerVerb} <node-id>, then {PeerVerb} <node-id> <nonce> <proof>"));
+                RefuseCommand(SmtpReplies.SyntaxError($"{ClusterSecret.Verb} <node-id>, then {ClusterSecret.Verb} <node-id> <nonce> <proof>"));
                 return;
         }
     }

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using TransportGuard.Smtp.Cluster;
 using TransportGuard.Smtp.Protocol;
 using TransportGuard.Smtp.Transport;
 
@@ -66,9 +67,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                     outcome = "client closed";
                     break;
                 }
-                if (_admission?.Refusal is { } refusal && (input.Error is not null || ProvisionalExpired))
+                if (ProvisionalRefusal(input) is { } refusal)
                 {
-                    // Let in on the peer pool only to authenticate (SessionAdmission), and it did not in time or sent garbage.
                     Reply(refusal);
                     break;
                 }
@@ -111,13 +111,6 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private ValueTask DispatchAsync(SmtpCommand command)
     {
-        if (_admission?.Refusal is { } refusal && !MayPrecedePeerAuthentication(command))
-        {
-            // Let in on the peer pool only to authenticate (SessionAdmission): a client gets what it would have at connect.
-            Reply(refusal);
-            _closing = true;
-            return ValueTask.CompletedTask;
-        }
         var transition = SessionStateTable.Lookup(_state, command.Verb);
         if (!transition.Allowed)
         {
@@ -141,7 +134,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             case VrfyCommand: Reply(SmtpReplies.CannotVerify); break; // RFC 5321 3.5.3: 252 when we do not verify
             case QuitCommand: Quit(); break;
             case StartTlsCommand: return StartTlsAsync();
-            case ExtensionCommand { Name: PeerVerb } peer when _services.Cluster.Secret is not null: PeerAuthenticate(peer); break;
+            case ExtensionCommand { Name: ClusterSecret.Verb } peer when _services.Cluster.Secret is not null: PeerAuthenticate(peer); break;
             case ExtensionCommand extension: return ExtensionAsync(extension);
         }
         return ValueTask.CompletedTask;

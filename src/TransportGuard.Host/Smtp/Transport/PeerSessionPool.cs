@@ -14,8 +14,6 @@ internal sealed class PeerSessionPool(IOptions<ClusterOptions> options)
     private int _authenticated;
     private int _provisional;
 
-    public int Authenticated => Volatile.Read(ref _authenticated);
-    public int Provisional => Volatile.Read(ref _provisional);
     public TimeSpan AuthenticationTimeout => options.Value.AuthenticationTimeout;
 
     public bool TryAcquireAuthenticated() => TryAcquire(ref _authenticated);
