@@ -7,6 +7,7 @@ using TransportGuard.Dedup;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Queue;
+using TransportGuard.SafetyNet;
 using TransportGuard.Shadow;
 using TransportGuard.Smtp;
 using TransportGuard.Smtp.Cluster;
@@ -47,6 +48,9 @@ internal static partial class GatewayHost
         services.AddSingleton(sp => new NodeName(sp.GetRequiredService<IOptions<ShadowOptions>>().Value.NodeId));
         services.AddSingleton<IReceiveGate>(sp => sp.GetRequiredService<DuplicateReceiveGate>());
         services.AddSingleton<IDeliveryLedger>(sp => sp.GetRequiredService<DuplicateLedger>());
+
+        // The Safety Net: its admin API (resubmit requests, what it holds).
+        services.AddSingleton<IAdminApi>(sp => sp.GetRequiredService<SafetyNetApi>());
     }
 
     /// <summary>Registered after the SMTP listener, so that on a stop it runs while peers can still reach us.</summary>
@@ -71,5 +75,6 @@ internal static partial class GatewayHost
         services.GetRequiredService<DeliveryMetrics>();
         services.GetRequiredService<RedundancyMetrics>();
         services.GetRequiredService<DedupMetrics>();
+        services.GetRequiredService<SafetyNetMetrics>();
     }
 }

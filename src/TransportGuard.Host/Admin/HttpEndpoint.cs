@@ -38,7 +38,6 @@ internal static class HttpEndpoint
         app.MapHealth();
         var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter());
         api.MapQueueApi();
-        api.MapResubmitApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())
             feature.Map(api);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);

@@ -13,11 +13,13 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
     private readonly IOptions<SpoolOptions> _options;
     private readonly ILogger<MessageSpool> _logger;
     private readonly SpoolMetrics _metrics;
+    private readonly RetainedMessages _retained;
     private MessageSpool? _spool;
 
-    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics)
+    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics, RetainedMessages retained)
     {
         _options = options;
+        _retained = retained;
         _logger = logger;
         _metrics = metrics;
         metrics.Watch(() => _spool);
@@ -30,7 +32,7 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var spool = MessageSpool.Open(_options.Value.SpoolDirectory, _logger);
+        var spool = MessageSpool.Open(_options.Value.SpoolDirectory, _logger, retained: _retained);
         spool.CommitObserver = (elapsed, failed) =>
         {
             if (failed)
@@ -65,7 +67,10 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
     public Task<MessageProgress?> RecordProgressAsync(string queueId, Func<MessageProgress, MessageProgress> change, string reason) =>
         Spool.RecordProgressAsync(queueId, change, reason);
 
-    public Task MarkFinishedAsync(string queueId, string reason) => Spool.MarkFinishedAsync(queueId, reason);
+    public Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null) =>
+        Spool.MarkFinishedAsync(queueId, reason, outcomes);
+
+    public RetainedMessages Retained => Spool.Retained;
 
     public Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
         Spool.StoreAsync(template, content, cancellationToken);

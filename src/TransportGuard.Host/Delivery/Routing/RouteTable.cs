@@ -36,11 +36,20 @@ internal sealed class RouteTable
 
     /// <summary>The recipient's route and destination: concurrency, connection reuse and duplicate detection go per
     /// destination, which is the route (a smart-host list, a Maildir) or, for MX, the domain.</summary>
-    public (Route Route, string Destination) Target(string recipient)
-    {
-        var route = Resolve(recipient);
-        return (route, route is MxRoute ? Domain(recipient) : route.Spec);
-    }
+    public (Route Route, string Destination) Target(string recipient) => Target(Resolve(recipient), recipient);
+
+    /// <summary>As <see cref="Target(string)"/>, by <paramref name="routeSpec"/> instead when one is given (a Safety
+    /// Net resubmit to another route, docs/safetynet.md).</summary>
+    public (Route Route, string Destination) Target(string recipient, string? routeSpec) =>
+        routeSpec is null ? Target(recipient) : Target(_overrides.GetOrAdd(routeSpec, Parse), recipient);
+
+    private static (Route Route, string Destination) Target(Route route, string recipient) =>
+        (route, route is MxRoute ? Domain(recipient) : route.Spec);
+
+    /// <summary>Whether a route spec parses (a resubmit-to given over the admin API).</summary>
+    public static bool IsValid(string spec, out string error) => RouteParser.TryParse(spec, out _, out error);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Route> _overrides = new(StringComparer.Ordinal);
 
     /// <summary>The domain, lower-cased: the key MX destinations share concurrency and connections by.</summary>
     public static string Domain(string address) => MailboxSyntax.DomainOf(address).ToLowerInvariant();
