@@ -15,10 +15,13 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
 {
     private const int ListedIds = 1000;
 
-    public async Task<ResubmitResult> RunAsync(ResubmitFilter filter, string? resubmitTo, bool dryRun, string trigger, CancellationToken cancellationToken)
+    /// <param name="taken">Originals already resubmitted by an earlier pass of the same cause (a failover's second
+    /// look): skipped, and what this pass copies is added.</param>
+    public async Task<ResubmitResult> RunAsync(ResubmitFilter filter, string? resubmitTo, bool dryRun, string trigger, CancellationToken cancellationToken,
+        ConcurrentDictionary<string, bool>? taken = null)
     {
         var requestId = "RS" + ids.Next();
-        var picks = Choose(filter);
+        var picks = Choose(filter).Where(p => taken is null || dryRun || taken.TryAdd(p.Message.Envelope.QueueId, true)).ToList();
         metrics.Request(trigger);
         var recipients = picks.Sum(p => p.Recipients.Count);
         if (dryRun)
