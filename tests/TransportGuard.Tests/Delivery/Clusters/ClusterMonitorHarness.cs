@@ -132,6 +132,21 @@ internal sealed class ClusterMonitorHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Sets <paramref name="server"/> down and runs <paramref name="rounds"/> rounds.</summary>
+    public async Task FailAsync(HostPort server, int rounds)
+    {
+        Probe.Down(server);
+        await TickAsync(rounds);
+    }
+
+    /// <summary>Sets <paramref name="server"/> up and runs one round; returns the time it came back.</summary>
+    public async Task<DateTimeOffset> RecoverAsync(HostPort server)
+    {
+        Probe.Up(server);
+        await TickAsync();
+        return Time.GetUtcNow();
+    }
+
     /// <summary>Ticks until <paramref name="condition"/> holds, at most <paramref name="rounds"/> times; returns the
     /// rounds it took.</summary>
     public async Task<int> TickUntilAsync(Func<bool> condition, int rounds)

@@ -22,8 +22,7 @@ public sealed class MailboxClusterMonitorTests
         var lastGood = cluster.Time.GetUtcNow(); // the first round, at the start, passed
         Assert.Equal(A, cluster.Active);
 
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(2);
+        await cluster.FailAsync(A, 2);
         Assert.Equal(A, cluster.Active);
         Assert.Empty(cluster.Failovers);
         Assert.Equal(2, cluster.Cluster.Snapshot().Servers[0].ConsecutiveFailures);
@@ -53,13 +52,9 @@ public sealed class MailboxClusterMonitorTests
     public async Task A_passed_check_in_between_starts_the_count_again()
     {
         await using var cluster = await ClusterMonitorHarness.StartAsync(Spec);
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(2);
-        cluster.Probe.Up(A);
-        await cluster.TickAsync();
-        var lastGood = cluster.Time.GetUtcNow();
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(2);
+        await cluster.FailAsync(A, 2);
+        var lastGood = await cluster.RecoverAsync(A);
+        await cluster.FailAsync(A, 2);
         Assert.Equal(A, cluster.Active);
         await cluster.TickAsync();
         Assert.Equal(lastGood, Assert.Single(cluster.Failovers).LastGoodContact);
@@ -69,11 +64,10 @@ public sealed class MailboxClusterMonitorTests
     public async Task A_recovered_old_active_does_not_take_the_route_back()
     {
         await using var cluster = await ClusterMonitorHarness.StartAsync(Spec);
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(3);
+        await cluster.FailAsync(A, 3);
         Assert.Equal(B, cluster.Active);
 
-        cluster.Probe.Up(A);
+        await cluster.RecoverAsync(A);
         await cluster.TickAsync(45); // 90 s: well past its hold-down
         Assert.Equal(B, cluster.Active);
         Assert.Single(cluster.Failovers);
@@ -87,16 +81,12 @@ public sealed class MailboxClusterMonitorTests
         // B fails at the start and is back 2 s later: when A fails, B is still in its hold-down, so the route goes to C.
         await using var cluster = await ClusterMonitorHarness.StartAsync(ThreeServers, before: probe => probe.Down(B));
         cluster.Probe.Up(B);
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(3);
+        await cluster.FailAsync(A, 3);
         Assert.Equal(C, cluster.Active);
 
         await cluster.TickAsync(30); // B is past its hold-down now; A stays down
-        cluster.Probe.Up(A);
-        await cluster.TickAsync();
-        var aBack = cluster.Time.GetUtcNow();
-        cluster.Probe.Down(C);
-        await cluster.TickAsync(3);
+        var aBack = await cluster.RecoverAsync(A);
+        await cluster.FailAsync(C, 3);
         // A is next after C in list order, but came back 6 s ago: B takes the route.
         Assert.Equal(B, cluster.Active);
         Assert.Equal([(A, C), (C, B)], cluster.Failovers.Select(f => (f.From, f.To)));
@@ -107,13 +97,9 @@ public sealed class MailboxClusterMonitorTests
     public async Task With_the_only_standby_in_its_hold_down_the_route_stays_and_moves_once_the_hold_down_has_passed()
     {
         await using var cluster = await ClusterMonitorHarness.StartAsync(Spec);
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(3);
-        cluster.Probe.Up(A);
-        await cluster.TickAsync();
-        var aBack = cluster.Time.GetUtcNow();
-        cluster.Probe.Down(B);
-        await cluster.TickAsync(3);
+        await cluster.FailAsync(A, 3);
+        var aBack = await cluster.RecoverAsync(A);
+        await cluster.FailAsync(B, 3);
         Assert.Equal(B, cluster.Active);
         Assert.Equal(1, cluster.Logger.Count(3203)); // no standby: said once, not every round
 
@@ -170,11 +156,9 @@ public sealed class MailboxClusterMonitorTests
         cluster.Clusters.FailedOver += _ => throw new InvalidOperationException("the Safety Net is busy");
         var heard = 0;
         cluster.Clusters.FailedOver += _ => heard++;
-        cluster.Probe.Down(A);
-        await cluster.TickAsync(3);
+        await cluster.FailAsync(A, 3);
         Assert.Equal((B, 1, 1), (cluster.Active, heard, cluster.Logger.Count(3204)));
-        cluster.Probe.Down(B);
-        await cluster.TickAsync(3);
+        await cluster.FailAsync(B, 3);
         Assert.Equal((C, 2), (cluster.Active, heard));
     }
 
