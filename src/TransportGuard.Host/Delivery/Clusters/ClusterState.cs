@@ -11,7 +11,8 @@ internal sealed record HealthRound(IReadOnlyList<ServerHealth> WentDown, IReadOn
 /// One mailbox cluster route: its servers in order, the active one (the first at start) and the failover rule
 /// (docs/safetynet.md, Mailbox clusters). The route moves only when its active server fails
 /// <see cref="MailboxClusterOptions.HealthCheckFailures"/> probes in a row, to the next server in list order
-/// (wrapping) that is eligible: healthy, and through its hold-down if it failed since the start. It never moves
+/// (wrapping) that is eligible: it passed its last check, and if it was down (as many failures in a row), every
+/// check for the hold-down since. It never moves
 /// back by itself while the active is healthy, as a mailbox database's active copy stays where it was mounted.
 /// </summary>
 internal sealed class ClusterState
@@ -56,7 +57,7 @@ internal sealed class ClusterState
         {
             List<ServerHealth> down = [], up = [];
             for (var i = 0; i < _servers.Length; i++)
-                if (_servers[i].Record(results[i], now))
+                if (_servers[i].Record(results[i], now, options))
                     (results[i].Passed ? up : down).Add(_servers[i]);
             var active = _servers[_active];
             if (active.Healthy == true)

@@ -14,8 +14,9 @@ internal sealed class MailboxClusterOptions : IValidatable
     /// <summary>Consecutive failed probes of the active server after which its route moves to a standby.</summary>
     public int HealthCheckFailures { get; set; } = 3;
 
-    /// <summary>How long a server must have passed every probe since its last failure before a route may move to
-    /// it: a server that just came back (a restarted old active) is not trusted at once, so routes do not flap.</summary>
+    /// <summary>How long a server that was down (<see cref="HealthCheckFailures"/> failed probes in a row) must pass
+    /// every probe before a route may move to it: one that just came back (a restarted old active) is not trusted at
+    /// once, so routes do not flap.</summary>
     public TimeSpan HealthCheckHoldDown { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long one probe may take; half the interval when unset. Shorter than the interval, so a round of

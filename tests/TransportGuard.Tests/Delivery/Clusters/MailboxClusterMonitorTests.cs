@@ -78,8 +78,9 @@ public sealed class MailboxClusterMonitorTests
     [Fact]
     public async Task A_server_that_came_back_less_than_the_hold_down_ago_is_skipped_for_the_next_one()
     {
-        // B fails at the start and is back 2 s later: when A fails, B is still in its hold-down, so the route goes to C.
+        // B is down from the start and back 4 s before A fails: still in its hold-down, so the route goes to C.
         await using var cluster = await ClusterMonitorHarness.StartAsync(ThreeServers, before: probe => probe.Down(B));
+        await cluster.TickAsync(2);
         cluster.Probe.Up(B);
         await cluster.FailAsync(A, 3);
         Assert.Equal(C, cluster.Active);
@@ -91,6 +92,31 @@ public sealed class MailboxClusterMonitorTests
         Assert.Equal(B, cluster.Active);
         Assert.Equal([(A, C), (C, B)], cluster.Failovers.Select(f => (f.From, f.To)));
         Assert.True(cluster.Time.GetUtcNow() - aBack < cluster.Options.HealthCheckHoldDown);
+    }
+
+    [Fact]
+    public async Task A_standby_that_failed_a_single_check_is_not_held_down()
+    {
+        // As a gateway's first checks can be, while it starts: too slow once.
+        await using var cluster = await ClusterMonitorHarness.StartAsync(Spec, before: probe => probe.Down(A, B));
+        await cluster.RecoverAsync(B);
+        await cluster.FailAsync(A, 2); // three in a row, with the first
+        Assert.Equal(B, cluster.Active);
+    }
+
+    [Fact]
+    public async Task A_failed_check_during_the_hold_down_starts_it_again()
+    {
+        await using var cluster = await ClusterMonitorHarness.StartAsync(Spec, before: probe => probe.Down(B));
+        await cluster.TickAsync(2); // B is down
+        await cluster.RecoverAsync(B);
+        await cluster.TickAsync(20);
+        await cluster.FailAsync(B, 1);
+        var bBack = await cluster.RecoverAsync(B);
+        await cluster.FailAsync(A, 3);
+        Assert.Equal(A, cluster.Active); // B is back 6 s after its failed check, which started its hold-down again
+        await cluster.TickUntilAsync(() => cluster.Active == B, 30);
+        Assert.Equal(cluster.Options.HealthCheckHoldDown, cluster.Time.GetUtcNow() - bBack);
     }
 
     [Fact]
