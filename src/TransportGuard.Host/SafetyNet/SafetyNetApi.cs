@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using TransportGuard.Admin;
+using TransportGuard.Delivery.Clusters;
 using TransportGuard.Delivery.Routing;
 using TransportGuard.Spool;
 
@@ -17,14 +18,14 @@ internal sealed class SafetyNetApi(IOptions<SafetyNetOptions> options) : IAdminA
         string? Recipient, string? MessageId, string? ResubmitTo, bool DryRun);
 
     public sealed record Status(bool Enabled, TimeSpan HoldTime, long MaxBytes, int MaxMessages, int Messages, long Bytes,
-        DateTimeOffset? OldestDelivery, IReadOnlyList<ResubmitResult> Requests);
+        DateTimeOffset? OldestDelivery, IReadOnlyList<ResubmitResult> Requests, IReadOnlyList<ClusterSnapshot> Routes);
 
     public void Map(RouteGroupBuilder api)
     {
         var settings = options.Value;
-        api.MapGet("/safetynet", (IMessageStore store, ResubmitHistory history) =>
+        api.MapGet("/safetynet", (IMessageStore store, ResubmitHistory history, MailboxClusters clusters) =>
             Results.Ok(new Status(settings.Enabled, settings.HoldTime, settings.MaxBytes, settings.MaxMessages, store.Retained.Count,
-                store.Retained.Bytes, store.Retained.OldestDelivery, history.Recent())));
+                store.Retained.Bytes, store.Retained.OldestDelivery, history.Recent(), clusters.Snapshot())));
 
         api.MapPost("/safetynet/resubmit", async (ResubmitRequest request, Resubmitter resubmitter, IMessageStore store, CancellationToken cancellationToken) =>
         {

@@ -21,6 +21,7 @@ internal static class SafetyNetServiceCollectionExtensions
         services.AddSingleton<ResubmitHistory>();
         services.AddSingleton<Resubmitter>();
         services.AddHostedService<SafetyNetJanitor>();
+        services.AddHostedService<FailoverResubmitter>();
         services.AddSingleton<SafetyNetApi>();
         return services;
     }

@@ -14,14 +14,7 @@ internal static class Incarnation
         if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
             return existing;
         var id = Guid.NewGuid().ToString("N");
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(id));
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
-        Spool.DirectorySync.Fsync(spoolDirectory);
+        Spool.DurableFile.Write(path, System.Text.Encoding.ASCII.GetBytes(id));
         return id;
     }
 }

@@ -74,18 +74,29 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public static SmtpSink Start()
     {
-        var sink = ExternalTool.Require("smtp-sink");
         var directory = Directory.CreateTempSubdirectory("tg-sink-").FullName;
         var chown = Process.Start("chown", ["postfix", directory]);
         chown.WaitForExit();
         var port = PostfixInstance.FreePort();
-        var process = Process.Start(new ProcessStartInfo(sink, ["-u", "postfix", "-d", directory + "/m.", $"127.0.0.1:{port}", "100"])
+        return new SmtpSink(Launch(directory, port), directory, port);
+    }
+
+    private static Process Launch(string directory, int port) =>
+        Process.Start(new ProcessStartInfo(ExternalTool.Require("smtp-sink"), ["-u", "postfix", "-d", directory + "/m.", $"127.0.0.1:{port}", "100"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
-        return new SmtpSink(process, directory, port);
+
+    /// <summary>SIGKILL, as a mailbox server that dies; what it wrote stays in its directory.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
+
+    /// <summary>After <see cref="KillAsync"/>: the same server back on its port, with what it had.</summary>
+    public SmtpSink Restart() => new(Launch(_directory, Port), _directory, Port);
 
     public IReadOnlyList<string> Messages() => [.. Directory.GetFiles(_directory).Select(File.ReadAllText)];
 
@@ -99,9 +110,11 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _process.Kill();
+        if (!_process.HasExited)
+            _process.Kill();
         await _process.WaitForExitAsync();
         _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
     }
 }

@@ -25,14 +25,22 @@ internal static class SafetyNetCommand
                   $"oldest delivery {(status.GetProperty("oldestDelivery").ValueKind == System.Text.Json.JsonValueKind.Null ? "-" : status.GetProperty("oldestDelivery").ToString())}; " +
                   $"hold time {status.GetProperty("holdTime")}, at most {status.GetProperty("maxBytes").GetInt64()} bytes"
                 : "Safety Net: off (SafetyNet:Enabled false)");
-            if (status.TryGetProperty("routes", out var routes))
-                foreach (var route in routes.EnumerateArray())
-                    Console.WriteLine($"route {route.GetProperty("route").GetString()}: active {route.GetProperty("active").GetString()}, " +
-                        $"{route.GetProperty("failovers").GetInt32()} failover(s){(route.TryGetProperty("lastFailover", out var last) && last.ValueKind != System.Text.Json.JsonValueKind.Null ? ", last " + last : "")}");
+            foreach (var route in status.GetProperty("routes").EnumerateArray())
+            {
+                var last = route.GetProperty("lastFailover");
+                Console.WriteLine($"route {route.GetProperty("route").GetString()} ({route.GetProperty("name").GetString()}): active {Server(route.GetProperty("active"))}, " +
+                    $"{route.GetProperty("failovers").GetInt32()} failover(s)" +
+                    (last.ValueKind == System.Text.Json.JsonValueKind.Null ? "" : $", last at {last.GetProperty("at")} from {Server(last.GetProperty("from"))} to {Server(last.GetProperty("to"))}"));
+                foreach (var server in route.GetProperty("servers").EnumerateArray())
+                    Console.WriteLine($"  {Server(server.GetProperty("server"))}: {(server.GetProperty("healthy").ValueKind == System.Text.Json.JsonValueKind.True ? "healthy" : "failing")}" +
+                        (server.GetProperty("active").GetBoolean() ? " (active)" : ""));
+            }
             foreach (var request in status.GetProperty("requests").EnumerateArray())
                 Console.WriteLine("  " + ResubmitCommand.Describe(request));
             return 0;
         });
         return command;
     }
+
+    private static string Server(System.Text.Json.JsonElement hostPort) => $"{hostPort.GetProperty("host").GetString()}:{hostPort.GetProperty("port").GetInt32()}";
 }

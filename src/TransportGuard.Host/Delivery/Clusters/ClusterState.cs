@@ -87,6 +87,26 @@ internal sealed class ClusterState
         }
     }
 
+    /// <summary>At start: the route where it was before the restart, when that server is still one of its own.</summary>
+    public void Restore(PersistedCluster saved)
+    {
+        lock (_lock)
+        {
+            var index = Array.FindIndex(_servers, s => s.Server == saved.Active);
+            if (index < 0)
+                return;
+            _active = index;
+            _failovers = saved.Failovers;
+            _lastFailover = saved.LastFailover;
+        }
+    }
+
+    public PersistedCluster Persisted()
+    {
+        lock (_lock)
+            return new PersistedCluster(Route.Spec, Active, _failovers, _lastFailover);
+    }
+
     public ClusterSnapshot Snapshot()
     {
         lock (_lock)

@@ -87,6 +87,15 @@ internal sealed partial class MailboxClusterMonitor(MailboxClusters clusters, IS
         LogFailover(cluster.Name, failover.From.ToString(), failover.To.ToString(), _options.HealthCheckFailures, failover.LastGoodContact,
             failover.WindowStart, failover.At);
         metrics.FailedOver(cluster);
+        try
+        {
+            clusters.Save();
+        }
+        catch (IOException ex)
+        {
+            // The move stands (mail must go to the live server); only a restart would forget it.
+            LogStateNotSaved(ex, cluster.Name);
+        }
         clusters.Announce(failover, ex => LogHandlerFailed(ex, cluster.Name));
     }
 
@@ -106,6 +115,9 @@ internal sealed partial class MailboxClusterMonitor(MailboxClusters clusters, IS
 
     [LoggerMessage(3204, LogLevel.Error, "Route {Route}: a failover handler failed")]
     private partial void LogHandlerFailed(Exception exception, string route);
+
+    [LoggerMessage(3206, LogLevel.Error, "Route {Route}: its new active server could not be written to the data directory; a restart would start from the first server again")]
+    private partial void LogStateNotSaved(Exception exception, string route);
 
     [LoggerMessage(3205, LogLevel.Error, "A round of mailbox cluster health checks failed")]
     private partial void LogRoundFailed(Exception exception);

@@ -19,7 +19,17 @@ internal sealed class MailboxClusters : IActiveServers
         foreach (var group in RouteTable.Configured(delivery.Value, spool.Value).Where(r => r.Route is MailboxClusterRoute).GroupBy(r => r.Route.Spec))
             _bySpec[group.Key] = new ClusterState((MailboxClusterRoute)group.First().Route, string.Join(",", group.Select(r => r.Name)), now);
         All = [.. _bySpec.Values];
+        _stateFile = Path.Combine(spool.Value.DataDirectory, ClusterStateFile.Name);
+        var saved = ClusterStateFile.Load(_stateFile);
+        foreach (var state in All)
+            if (saved.TryGetValue(state.Route.Spec, out var persisted))
+                state.Restore(persisted);
     }
+
+    private readonly string _stateFile;
+
+    /// <summary>Writes every route's position durably: called at each move, before it is announced.</summary>
+    internal void Save() => ClusterStateFile.Save(_stateFile, All.Select(s => s.Persisted()));
 
     public IReadOnlyList<ClusterState> All { get; }
 
