@@ -95,6 +95,7 @@ internal sealed class ClusterMonitorHarness : IAsyncDisposable
     }
 
     public MailboxClusterOptions Options { get; }
+    public string DataDirectory { get; private init; } = "";
     public FakeTimeProvider Time { get; }
     public MailboxClusters Clusters { get; }
     public MetricsRegistry Metrics { get; }
@@ -108,13 +109,17 @@ internal sealed class ClusterMonitorHarness : IAsyncDisposable
 
     /// <summary>Starts the monitor with every server up (unless <paramref name="before"/> says otherwise) and waits
     /// for its first round, at the start.</summary>
-    public static async Task<ClusterMonitorHarness> StartAsync(string spec, MailboxClusterOptions? options = null, Action<ScriptedProbe>? before = null)
+    /// <param name="dataDirectory">Where the routes' positions are kept (ClusterStateFile): a new one by default, a
+    /// previous harness's to start as after a restart.</param>
+    public static async Task<ClusterMonitorHarness> StartAsync(string spec, MailboxClusterOptions? options = null, Action<ScriptedProbe>? before = null,
+        string? dataDirectory = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero));
         var delivery = new DeliveryOptions { Routes = new() { ["example.net"] = spec } };
+        var data = dataDirectory ?? TempDirectory.Create("clusters");
         var clusters = new MailboxClusters(Microsoft.Extensions.Options.Options.Create(delivery),
-            Microsoft.Extensions.Options.Options.Create(new SpoolOptions()), time);
-        var harness = new ClusterMonitorHarness(options ?? new MailboxClusterOptions(), time, clusters, new MetricsRegistry());
+            Microsoft.Extensions.Options.Options.Create(new SpoolOptions { DataDirectory = data }), time);
+        var harness = new ClusterMonitorHarness(options ?? new MailboxClusterOptions(), time, clusters, new MetricsRegistry()) { DataDirectory = data };
         before?.Invoke(harness.Probe);
         await harness.Monitor.StartAsync(TestContext.Current.CancellationToken);
         await harness.WaitForRoundAsync(0);

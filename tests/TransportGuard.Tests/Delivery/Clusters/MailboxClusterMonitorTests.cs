@@ -49,6 +49,25 @@ public sealed class MailboxClusterMonitorTests
     }
 
     [Fact]
+    public async Task After_a_restart_the_route_stays_on_the_server_it_moved_to_and_its_last_failover_is_known()
+    {
+        string data;
+        ClusterFailover failover;
+        await using (var before = await ClusterMonitorHarness.StartAsync(Spec))
+        {
+            await before.FailAsync(A, 3);
+            failover = Assert.Single(before.Failovers);
+            data = before.DataDirectory;
+        }
+        // A is back (a stale old active): the restarted node must not send it the mail.
+        await using var after = await ClusterMonitorHarness.StartAsync(Spec, dataDirectory: data);
+        Assert.Equal(B, after.Active);
+        var snapshot = Assert.Single(after.Clusters.Snapshot());
+        Assert.Equal((1, failover), (snapshot.Failovers, snapshot.LastFailover));
+        Assert.Empty(after.Failovers);
+    }
+
+    [Fact]
     public async Task A_passed_check_in_between_starts_the_count_again()
     {
         await using var cluster = await ClusterMonitorHarness.StartAsync(Spec);
