@@ -22,7 +22,8 @@ internal static class TraceApi
                 return Results.BadRequest(new { error = "give a messageId, queueId, sender or recipient (and optionally start, end)" });
             if (start is { } from && end is { } to && to <= from)
                 return Results.BadRequest(new { error = "end must be after start" });
-            return Results.Ok(await reader.ReadAsync(query, cancellationToken));
+            // In the tracking log's own form: an event says only what its step knew, as in the files.
+            return Results.Json(await reader.ReadAsync(query, cancellationToken), TrackingJson.Default.TrackingResult);
         });
     }
 

@@ -84,7 +84,8 @@ internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore st
                 return false;
             tracker.Record(message.Envelope.Tracked(TrackingEventKind.Shadow) with
             {
-                Peer = peer.Id, PeerQueueId = results[0].Primary?.PrimaryQueueId, Host = results[0].RemoteMta, Reply = results[0].Diagnostic,
+                Peer = peer.Id, PeerQueueId = results[0].Primary?.PrimaryQueueId, Host = results[0].RemoteMta, Status = results[0].Status,
+                Reply = results[0].Diagnostic,
                 Detail = $"shadow copy made on {peer.Id} before the 250",
             });
             return true;

@@ -39,6 +39,7 @@ internal sealed partial class TrackingLog : IMessageTracker, IHostedService, IAs
     private ITimer? _sweep;
     private long _lastWarning = long.MinValue;
     private long _dropped;
+    private int _disposed;
 
     // The writer task's own: the file of the hour being written, and how many events it holds unflushed.
     private FileStream? _file;
@@ -94,8 +95,11 @@ internal sealed partial class TrackingLog : IMessageTracker, IHostedService, IAs
             await _sweep.DisposeAsync();
     }
 
+    /// <summary>Once, though the container may hold this log twice (itself, and as the <see cref="IMessageTracker"/>).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await StopAsync(CancellationToken.None);
         _stopping.Dispose();
     }
