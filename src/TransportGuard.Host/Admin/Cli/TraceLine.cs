@@ -24,6 +24,7 @@ internal static class TraceLine
             line.Append(" to");
         if (e.Recipients is { Count: > 0 } recipients)
             line.Append(' ').AppendJoin(", ", recipients.Select(r => $"<{r}>"));
+        Field(line, "size", e.Size?.ToString(CultureInfo.InvariantCulture));
         Field(line, "relay", e.Host);
         Field(line, "dsn", e.Status);
         if (e.Reply is not null)
@@ -31,7 +32,6 @@ internal static class TraceLine
         Field(line, "peer", e.Peer is null ? null : e.PeerQueueId is null ? e.Peer : $"{e.Peer}:{e.PeerQueueId}");
         Field(line, "related", e.RelatedQueueId);
         Field(line, "request", e.RequestId);
-        Field(line, "size", e.Size?.ToString(CultureInfo.InvariantCulture));
         Field(line, "message-id", e.MessageId is null ? null : $"<{e.MessageId}>");
         if (e.Detail is not null)
             line.Append(CultureInfo.InvariantCulture, $": {e.Detail}");

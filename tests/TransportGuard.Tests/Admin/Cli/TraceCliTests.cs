@@ -8,9 +8,6 @@ namespace TransportGuard.Tests.Admin.Cli;
 /// <summary>The real `transportguard trace` against a running gateway (docs/tracking.md, CLI).</summary>
 public sealed class TraceCliTests
 {
-    private static Task<ProcessRunner.Result> CliAsync(TestGateway gateway, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", gateway.HttpAddress.ToString(), "--data", gateway.DataDirectory], TimeSpan.FromSeconds(60));
-
     [Fact]
     public async Task Trace_prints_a_line_per_event_oldest_first_or_the_json_and_needs_a_filter()
     {
@@ -22,7 +19,7 @@ public sealed class TraceCliTests
         using var http = AdminHttp.For(gateway);
         await TrackingEndToEndTests.TraceAsync(http, $"messageId={messageId}", "Finish");
 
-        var trace = await CliAsync(gateway, "trace", "--message-id", $"<{messageId}>");
+        var trace = await gateway.CliAsync("trace", "--message-id", $"<{messageId}>");
         Assert.Equal(0, trace.ExitCode);
         var lines = trace.Output.Trim().Split('\n');
         var time = @"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  ";
@@ -32,13 +29,13 @@ public sealed class TraceCliTests
         Assert.Matches($@"{time}FINISH    {queueId}  to <bob@example\.com> {id}: delivered$", lines[2]);
         Assert.Equal("3 event(s)", lines[^1]);
 
-        var json = await CliAsync(gateway, "trace", "--queue-id", queueId, "--json");
+        var json = await gateway.CliAsync("trace", "--queue-id", queueId, "--json");
         Assert.Equal(0, json.ExitCode);
         var result = JsonDocument.Parse(json.Output).RootElement;
         Assert.Equal(["Receive", "Deliver", "Finish"], result.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
         Assert.False(result.GetProperty("truncated").GetBoolean());
 
-        var none = await CliAsync(gateway, "trace", "--start", "2026-11-30T00:00:00Z");
+        var none = await gateway.CliAsync("trace", "--start", "2026-11-30T00:00:00Z");
         Assert.Equal(1, none.ExitCode);
         Assert.Contains("400 give a messageId, queueId, sender or recipient", none.Error, StringComparison.Ordinal);
     }
