@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using TransportGuard.Tests.Support;
 using TransportGuard.Tracking;
 
@@ -114,6 +115,24 @@ public sealed class TrackingLogTests
         Assert.Empty(new TrackingOptions().Validate());
         Assert.Equal(["Tracking:HoldTime must be a positive time span (got 00:00:00)", "Tracking:QueueCapacity must be between 1 and 10000000 (got 0)"],
             new TrackingOptions { HoldTime = TimeSpan.Zero, QueueCapacity = 0 }.Validate());
+    }
+
+    [Fact]
+    public void Off_the_stages_record_into_nothing_and_on_into_the_log()
+    {
+        var data = TempDirectory.Create("tracking-off");
+        try
+        {
+            using var off = GatewayHost.Build(["--data", data, "--Tracking:Enabled", "false"]);
+            Assert.IsType<NoMessageTracker>(off.Services.GetRequiredService<IMessageTracker>());
+            using var on = GatewayHost.Build(["--data", data]);
+            Assert.IsType<TrackingLog>(on.Services.GetRequiredService<IMessageTracker>());
+            Assert.Equal(Path.Combine(data, "tracking"), on.Services.GetRequiredService<TrackingDirectory>().Root);
+        }
+        finally
+        {
+            TempDirectory.Delete(data);
+        }
     }
 
     private static TrackingEvent Event(string queueId) => new() { Event = TrackingEventKind.Receive, QueueId = queueId };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using TransportGuard.Tests.Support;
@@ -29,7 +30,7 @@ public sealed class TraceCliTests
         Assert.Matches($@"{time}FINISH    {queueId}  to <bob@example\.com> {id}: delivered$", lines[2]);
         Assert.Equal("3 event(s)", lines[^1]);
 
-        var json = await gateway.CliAsync("trace", "--queue-id", queueId, "--json");
+        var json = await gateway.CliAsync("trace", "--queue-id", queueId, "--start", DateTimeOffset.UtcNow.AddHours(-1).ToString("O", CultureInfo.InvariantCulture), "--json");
         Assert.Equal(0, json.ExitCode);
         var result = JsonDocument.Parse(json.Output).RootElement;
         Assert.Equal(["Receive", "Deliver", "Finish"], result.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
