@@ -67,7 +67,7 @@ internal static class GatewayCommand
 
     private static RootCommand Build(string[] args)
     {
-        var root = new RootCommand(Description) { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), DrainCommand.Build(), TraceCommand.Build() };
+        var root = new RootCommand(Description) { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), SafetyNetCommand.Build(), DrainCommand.Build(), TraceCommand.Build() };
         var keys = GatewayHost.Switches.Append(new("--peer", $"{ShadowOptions.Section}:{nameof(ShadowOptions.Peers)}")).ToDictionary();
         // Every switch the host maps is accepted, so one added there and not here is still taken, if undocumented.
         foreach (var name in Help.Select(h => h.Name).Union(keys.Keys))

@@ -7,6 +7,7 @@ using TransportGuard.Dedup;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Smtp;
 using TransportGuard.Queue;
+using TransportGuard.SafetyNet;
 using TransportGuard.Shadow;
 using TransportGuard.Smtp;
 using TransportGuard.Smtp.Cluster;
@@ -50,6 +51,9 @@ internal static partial class GatewayHost
         services.AddSingleton(sp => new NodeName(sp.GetRequiredService<IOptions<ShadowOptions>>().Value.NodeId));
         services.AddSingleton<IReceiveGate>(sp => sp.GetRequiredService<DuplicateReceiveGate>());
         services.AddSingleton<IDeliveryLedger>(sp => sp.GetRequiredService<DuplicateLedger>());
+
+        // The Safety Net: its admin API (resubmit requests, what it holds).
+        services.AddSingleton<IAdminApi>(sp => sp.GetRequiredService<SafetyNetApi>());
     }
 
     /// <summary>Registered after the SMTP listener, so that on a stop it runs while peers can still reach us.</summary>
@@ -74,6 +78,7 @@ internal static partial class GatewayHost
         services.GetRequiredService<DeliveryMetrics>();
         services.GetRequiredService<RedundancyMetrics>();
         services.GetRequiredService<DedupMetrics>();
+        services.GetRequiredService<SafetyNetMetrics>();
         services.GetRequiredService<TrackingMetrics>();
     }
 }

@@ -7,6 +7,7 @@ using TransportGuard.Admin;
 using TransportGuard.Dedup;
 using TransportGuard.Delivery;
 using TransportGuard.Queue;
+using TransportGuard.SafetyNet;
 using TransportGuard.Shadow;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
@@ -58,6 +59,7 @@ internal static partial class GatewayHost
         builder.Services.AddDelivery(builder.Configuration);
         builder.Services.AddDedup(builder.Configuration);
         builder.Services.AddQueue(builder.Configuration);
+        builder.Services.AddSafetyNet(builder.Configuration);
         builder.Services.AddShadow(builder.Configuration);
         Compose(builder.Services);
         builder.Services.AddSmtpServer(builder.Configuration);

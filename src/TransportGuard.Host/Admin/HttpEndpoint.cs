@@ -38,7 +38,6 @@ internal static class HttpEndpoint
         app.MapHealth();
         var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter());
         api.MapQueueApi();
-        api.MapResubmitApi();
         api.MapTraceApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())
             feature.Map(api);

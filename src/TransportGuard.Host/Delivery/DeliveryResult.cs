@@ -18,9 +18,19 @@ internal enum DeliveryOutcome
 /// delivery (docs/dedup.md).</param>
 /// <param name="Handoff">The next hop is one of our peers (it offered XSHADOW), with or without taking our shadow: it
 /// took the message on, it did not deliver it, and a takeover of its copy may bring it back (docs/dedup.md).</param>
+/// <param name="Route">The route spec and <paramref name="Destination"/> of the job that sent it; set by the queue.</param>
 internal sealed record RecipientResult(string Recipient, DeliveryOutcome Outcome, string Status, string Diagnostic, string? RemoteMta,
-    Spool.ShadowRef? Primary = null, string? DuplicateOf = null, bool Handoff = false)
+    Spool.ShadowRef? Primary = null, string? DuplicateOf = null, bool Handoff = false, string? Route = null, string? Destination = null)
 {
+    /// <summary>The final outcome this result records; route and destination only for a delivery of our own (the
+    /// Safety Net retains those; a peer that took the message retains it itself, docs/safetynet.md).</summary>
+    public Spool.RecipientOutcome ToOutcome(DateTimeOffset at)
+    {
+        var own = Outcome == DeliveryOutcome.Delivered && Primary is null && !Handoff && DuplicateOf is null;
+        return new(Recipient, Outcome == DeliveryOutcome.Delivered ? Spool.RecipientStatus.Delivered : Spool.RecipientStatus.Failed,
+            Status, Diagnostic, RemoteMta, at, own ? Route : null, own ? Destination : null);
+    }
+
     /// <summary>From a next hop's reply: its enhanced code when it gave one, else the class's generic one (RFC 3463).</summary>
     public static RecipientResult FromReply(string recipient, SmtpReply reply, string remoteMta)
     {

@@ -49,4 +49,7 @@ internal sealed partial class DeliveryAttempt
 
     [LoggerMessage(4006, LogLevel.Error, "{QueueId}: delivery to {Destination} failed unexpectedly; deferred")]
     private partial void LogJobFailed(Exception exception, string queueId, string destination);
+
+    [LoggerMessage(4010, LogLevel.Information, "{QueueId}: {Recipients} failed recipient(s), no notification for a resubmitted copy (request {RequestId})")]
+    private partial void LogNoBounceForResubmit(string queueId, int recipients, string requestId);
 }

@@ -20,6 +20,10 @@ internal sealed partial class DeliveryAttempt
             // Never a report for a null sender: that is how bounce loops are stopped (RFC 5321 6.1, RFC 3464 2).
             if (envelope.ReversePath.Length == 0)
                 LogNoBounceForNullSender(envelope.QueueId, unreported.Count);
+            // A resubmitted copy never bounces (Exchange suppresses NDRs on Safety Net resubmits): the sender had
+            // its outcome from the original delivery (docs/safetynet.md).
+            else if (envelope.Resubmit is { } resubmit)
+                LogNoBounceForResubmit(envelope.QueueId, unreported.Count, resubmit.RequestId);
             else
                 await bounces.SendAsync(envelope, unreported);
             // The report's envelope names what it covers, so this record is for the running index only.
@@ -45,7 +49,7 @@ internal sealed partial class DeliveryAttempt
     {
         var now = time.GetUtcNow();
         return EndAsync(message, progress, results,
-            [.. results.Select(r => new RecipientOutcome(r.Recipient, RecipientStatus.Delivered, r.Status, r.Diagnostic, r.RemoteMta, now))]);
+            [.. results.Select(r => r.ToOutcome(now))]);
     }
 
     /// <summary>
@@ -60,7 +64,7 @@ internal sealed partial class DeliveryAttempt
         var keeps = _keepers.Select(k => k.Keep(message, progress, results)).OfType<KeepRequest>().ToList();
         if (keeps.Count == 0)
         {
-            await FinishAsync(envelope, progress, reason);
+            await FinishAsync(envelope, progress.WithOutcomes(outcomes), reason);
             return;
         }
         var recorded = await store.RecordProgressAsync(envelope.QueueId,
@@ -75,7 +79,7 @@ internal sealed partial class DeliveryAttempt
     private async Task FinishAsync(SpooledEnvelope envelope, MessageProgress progress, string? reason)
     {
         var failed = progress.Outcomes.Values.Count(o => o.Status == RecipientStatus.Failed);
-        await store.MarkFinishedAsync(envelope.QueueId, reason ?? (failed == 0 ? "delivered" : $"{failed} recipient(s) failed"));
+        await store.MarkFinishedAsync(envelope.QueueId, reason ?? (failed == 0 ? "delivered" : $"{failed} recipient(s) failed"), progress.Outcomes.Values);
         _lastError.TryRemove(envelope.QueueId, out _);
         LogFinished(envelope.QueueId, envelope.Recipients.Count - failed, failed);
     }

@@ -53,7 +53,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
                 Interlocked.Exchange(ref refused, 1);
                 return false;
             }
-            var jobs = pending.GroupBy(r => routes.Target(r.Address))
+            var jobs = pending.GroupBy(r => routes.Target(r.Address, envelope.Resubmit?.Route))
                 .Select(g => new DeliveryJob(message, g.Key.Route, g.Key.Destination, [.. g], MayComplete));
             var remembering = new ConcurrentBag<Task>();
             var results = (await Task.WhenAll(jobs.Select(job => RunJobAsync(job, remembering, stoppingToken)))).SelectMany(r => r).ToList();
@@ -114,6 +114,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
             LogJobFailed(ex, job.QueueId, job.Destination);
             results = [.. job.Recipients.Select(r => RecipientResult.Defer(r.Address, "4.3.0", $"delivery to {job.Destination} failed: {ex.Message}"))];
         }
+        results = [.. results.Select(r => r with { Route = job.Route.Spec, Destination = job.Destination })];
         // First, before the log, the metrics and the spool's record: the window in which a crash can still cause a
         // duplicate is this one write.
         remembering.Add(ledger.AfterAsync(job, results));
@@ -133,8 +134,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
     {
         var now = time.GetUtcNow();
         var final = results.Where(r => r.Outcome != DeliveryOutcome.Deferred)
-            .Select(r => new RecipientOutcome(r.Recipient, r.Outcome == DeliveryOutcome.Delivered ? RecipientStatus.Delivered : RecipientStatus.Failed,
-                r.Status, r.Diagnostic, r.RemoteMta, now))
+            .Select(r => r.ToOutcome(now))
             .ToList();
         var deferred = results.Where(r => r.Outcome == DeliveryOutcome.Deferred).ToList();
         if (deferred.Count > 0)

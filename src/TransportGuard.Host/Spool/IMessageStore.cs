@@ -31,8 +31,12 @@ internal interface IMessageStore
     /// <summary>Applies a change to a message's progress, durably; null when the message is no longer live.</summary>
     Task<MessageProgress?> RecordProgressAsync(string queueId, Func<MessageProgress, MessageProgress> change, string reason);
 
-    /// <summary>Ends a queue id for good, durably.</summary>
-    Task MarkFinishedAsync(string queueId, string reason);
+    /// <summary>Ends a queue id for good, durably. Its deliveries of our own (<paramref name="outcomes"/>, else those
+    /// recorded in its progress) keep it retained for the Safety Net when retention is on (docs/safetynet.md).</summary>
+    Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null);
+
+    /// <summary>Delivered messages kept after they finished (docs/safetynet.md); empty when retention is off.</summary>
+    RetainedMessages Retained { get; }
 
     /// <summary>Stores a message made here (a report, a takeover copy) whole; it is announced like received mail.</summary>
     Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);

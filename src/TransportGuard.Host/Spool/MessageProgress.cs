@@ -10,7 +10,15 @@ internal enum RecipientStatus
 }
 
 /// <summary>The final outcome for one recipient, with what the next hop said (docs/architecture.md, Conventions 5).</summary>
-internal sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At);
+/// <param name="Route">The route spec it was delivered by, and <paramref name="Destination"/> the destination (a
+/// smart-host list, a domain, a mailbox server): set only for a delivery this node made itself, not a handoff to a
+/// peer or a duplicate it skipped. What the Safety Net keeps and finds it by (docs/safetynet.md).</param>
+internal sealed record RecipientOutcome(string Recipient, RecipientStatus Status, string StatusCode, string Diagnostic, string? RemoteMta, DateTimeOffset At,
+    string? Route = null, string? Destination = null)
+{
+    /// <summary>A delivery this node made to a next hop that is not a peer: what the Safety Net retains.</summary>
+    public bool IsOwnDelivery => Status == RecipientStatus.Delivered && Destination is not null;
+}
 
 /// <summary>
 /// Where a queued message stands. Rebuilt at recovery by merging state records, so the merge must not depend on

@@ -15,14 +15,16 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _receiving = new(StringComparer.Ordinal);
 
-    private MessageSpool(SpoolLog log, ILogger logger)
+    private MessageSpool(SpoolLog log, RetainedMessages retained, ILogger logger)
     {
         _log = log;
+        Retained = retained;
         _logger = logger;
         _committer = new GroupCommitter(log, logger);
     }
 
     public SpoolIndex Index { get; } = new();
+    public RetainedMessages Retained { get; }
     public RecoveryReport Recovery { get; private set; } = RecoveryReport.Empty;
     public long Commits => _committer.Commits;
 
@@ -40,11 +42,11 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     public string Directory => _log.Directory;
 
     /// <summary>Opens (recovering the last commit, dropping any torn tail) and rebuilds the index.</summary>
-    public static MessageSpool Open(string directory, ILogger logger, bool readOnly = false)
+    public static MessageSpool Open(string directory, ILogger logger, bool readOnly = false, RetainedMessages? retained = null)
     {
         var watch = Stopwatch.StartNew();
-        var spool = new MessageSpool(new SpoolLog(directory, readOnly), logger);
-        spool.Recovery = SpoolRecovery.Rebuild(spool._log, spool.Index) with { Elapsed = watch.Elapsed };
+        var spool = new MessageSpool(new SpoolLog(directory, readOnly), retained ?? new RetainedMessages(), logger);
+        spool.Recovery = SpoolRecovery.Rebuild(spool._log, spool.Index, spool.Retained) with { Elapsed = watch.Elapsed };
         spool.LogRecovered(spool.Index.Count, spool.Recovery.Records, spool.Recovery.Unreadable, watch.ElapsedMilliseconds);
         return spool;
     }
@@ -148,10 +150,20 @@ internal sealed partial class MessageSpool : IAsyncDisposable
         return copied;
     }
 
-    /// <summary>Records that a message needs nothing more; durable before the index forgets it.</summary>
-    public async Task MarkFinishedAsync(string queueId, string reason)
+    /// <summary>Records that a message needs nothing more; durable before the index forgets it. With retention on,
+    /// a message with deliveries of our own (<paramref name="outcomes"/>, else its recorded progress) stays in the
+    /// log as retained, named by the same record (docs/safetynet.md).</summary>
+    public async Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null)
     {
-        var address = _log.Log.Enqueue(new SpoolStateChange(queueId, SpoolState.Finished, reason).ToRecord());
+        List<RecipientOutcome> deliveries = [];
+        if (Retained.Enabled && Index.TryGet(queueId, out var message))
+        {
+            deliveries = [.. (outcomes ?? Index.Progress(queueId).Outcomes.Values).Where(o => o.IsOwnDelivery)];
+            // Retained before the index lets it go, so no truncation in between can pass its records.
+            if (deliveries.Count > 0)
+                Retained.Add(new RetainedMessage(message, deliveries.Max(o => o.At), deliveries));
+        }
+        var address = _log.Log.Enqueue(SpoolStateChange.Finish(queueId, reason, deliveries).ToRecord());
         await _committer.WaitDurableAsync(address);
         Index.Remove(queueId);
     }
@@ -200,9 +212,9 @@ internal sealed partial class MessageSpool : IAsyncDisposable
     /// </summary>
     public async Task<long> TruncateAsync()
     {
-        // Neither a live message nor one still being received may lose a record.
+        // Neither a live message, nor a retained one, nor one still being received may lose a record.
         // Min over nullables is null when empty: the dictionaries change under us, so never test-then-Min.
-        var until = new[] { Index.LowestLiveAddress, _receiving.Values.Select(a => (long?)a).Min() }
+        var until = new[] { Index.LowestLiveAddress, Retained.LowestAddress, _receiving.Values.Select(a => (long?)a).Min() }
             .OfType<long>().DefaultIfEmpty(_log.Log.TailAddress).Min();
         if (until <= _log.Log.BeginAddress)
             return _log.Log.BeginAddress;

@@ -54,7 +54,9 @@ internal sealed partial class SpoolMaintenance(SpoolService spool, IOptions<Spoo
     {
         var span = target.TailAddress - target.BeginAddress;
         var copied = 0;
-        if (span > compactionThresholdBytes && target.Index.Bytes < span / 2)
+        // Retained messages count as needed: they are not copied (they expire in about the order they were written),
+        // and a head they pin is no reason to copy the live ones behind them.
+        if (span > compactionThresholdBytes && target.Index.Bytes + target.Retained.Bytes < span / 2)
             copied = await target.CompactAsync(target.BeginAddress + span / 4, cancellationToken);
         var before = target.BeginAddress;
         return (copied, await target.TruncateAsync() - before);

@@ -12,9 +12,10 @@ internal sealed record RecoveryReport(long Records, long Envelopes, long Finishe
 /// </summary>
 internal static class SpoolRecovery
 {
-    public static RecoveryReport Rebuild(SpoolLog log, SpoolIndex index)
+    public static RecoveryReport Rebuild(SpoolLog log, SpoolIndex index, RetainedMessages retained)
     {
         long records = 0, envelopes = 0, finished = 0, unreadable = 0;
+        retained.Clear();
         // A queue id is never given a second life, so a Finished record wins over any envelope of the same id,
         // even one written after it (a compaction copy racing with the message being finished).
         var done = new HashSet<string>(StringComparer.Ordinal);
@@ -42,6 +43,9 @@ internal static class SpoolRecovery
                     {
                         finished++;
                         done.Add(queueId);
+                        // Kept for the Safety Net: the copy the index holds is the one it was delivered from.
+                        if (change is { Retained: true, Outcomes: { Count: > 0 } deliveries } && index.TryGet(queueId, out var delivered))
+                            retained.Add(new RetainedMessage(delivered, deliveries.Max(o => o.At), deliveries));
                         index.Remove(queueId);
                     }
                     else if (!done.Contains(queueId))
@@ -52,6 +56,7 @@ internal static class SpoolRecovery
             }
         }
         index.DropOrphanProgress();
+        retained.DropBefore(log.Log.BeginAddress);
         return new RecoveryReport(records, envelopes, finished, unreadable, TimeSpan.Zero);
     }
 }

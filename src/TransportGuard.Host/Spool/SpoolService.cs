@@ -14,12 +14,14 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
     private readonly IOptions<SpoolOptions> _options;
     private readonly ILogger<MessageSpool> _logger;
     private readonly SpoolMetrics _metrics;
+    private readonly RetainedMessages _retained;
     private readonly IMessageTracker _tracker;
     private MessageSpool? _spool;
 
-    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics, IMessageTracker tracker)
+    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics, RetainedMessages retained, IMessageTracker tracker)
     {
         _options = options;
+        _retained = retained;
         _logger = logger;
         _metrics = metrics;
         _tracker = tracker;
@@ -33,7 +35,7 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var spool = MessageSpool.Open(_options.Value.SpoolDirectory, _logger);
+        var spool = MessageSpool.Open(_options.Value.SpoolDirectory, _logger, retained: _retained);
         spool.CommitObserver = (elapsed, failed) =>
         {
             if (failed)
@@ -70,13 +72,15 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
 
     /// <summary>Every end of a message passes here, whoever ends it (delivered, bounced, discarded, taken over,
     /// dropped by a drain): so it is tracked here, once, with the reason (docs/tracking.md).</summary>
-    public async Task MarkFinishedAsync(string queueId, string reason)
+    public async Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null)
     {
         var known = Spool.Index.TryGet(queueId, out var message);
-        await Spool.MarkFinishedAsync(queueId, reason);
+        await Spool.MarkFinishedAsync(queueId, reason, outcomes);
         _tracker.Record((known ? message.Envelope.Tracked(TrackingEventKind.Finish) : new TrackingEvent { Event = TrackingEventKind.Finish, QueueId = queueId })
             with { Detail = reason });
     }
+
+    public RetainedMessages Retained => Spool.Retained;
 
     public Task<SpooledMessage> StoreAsync(SpooledEnvelope template, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
         Spool.StoreAsync(template, content, cancellationToken);

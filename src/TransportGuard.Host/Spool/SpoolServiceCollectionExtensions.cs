@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TransportGuard.Configuration;
 
 namespace TransportGuard.Spool;
@@ -14,6 +15,7 @@ internal static class SpoolServiceCollectionExtensions
         services.AddSingleton<QueueIdGenerator>();
         services.AddSingleton<DiskSpaceGuard>();
         services.AddSingleton<SpoolMetrics>();
+        services.TryAddSingleton<RetainedMessages>();
         services.AddSingleton<SpoolService>();
         services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SpoolService>());
         services.AddHostedService(sp => sp.GetRequiredService<SpoolService>());

@@ -26,8 +26,16 @@ internal sealed record SpoolStateChange(
     IReadOnlyList<string>? Reported = null,
     ShadowRef? Shadow = null,
     bool AwaitingDiscard = false,
-    string? Holder = null)
+    string? Holder = null,
+    bool Retained = false)
 {
+    /// <summary>The end of a queue id; with deliveries of our own, it is kept for the Safety Net (docs/safetynet.md)
+    /// and the record names them: no other record is written to retain a message.</summary>
+    public static SpoolStateChange Finish(string queueId, string reason, IReadOnlyList<RecipientOutcome> retained) =>
+        retained.Count == 0
+            ? new(queueId, SpoolState.Finished, reason)
+            : new(queueId, SpoolState.Finished, reason, Outcomes: retained, Retained: true);
+
     public static SpoolStateChange Of(string queueId, MessageProgress progress, IEnumerable<RecipientOutcome> outcomes, IEnumerable<string> reported, string reason) =>
         new(queueId, SpoolState.Progress, reason, progress.Revision, progress.Attempts, progress.NextAttemptAt, progress.Held,
             [.. outcomes], [.. reported], progress.Shadow, progress.AwaitingDiscard, progress.Holder);

@@ -9,6 +9,10 @@ internal sealed record SpooledRecipient(string Address, string Parameters);
 /// that recovery knows those are reported even if the crash came before the original was finished.</summary>
 internal sealed record BounceOf(string QueueId, IReadOnlyList<string> Recipients);
 
+/// <summary>A Safety Net resubmission (docs/safetynet.md): the request that made this copy, the queue id it was
+/// delivered as, and the route it must go by instead of its recipients' own (an operator's resubmit-to).</summary>
+internal sealed record ResubmitRef(string RequestId, string OriginalQueueId, string? Route = null);
+
 /// <summary>A shadow: our copy of a message that <paramref name="Primary"/> holds as <paramref name="PrimaryQueueId"/>
 /// and is responsible for delivering (docs/protocol.md).</summary>
 internal sealed record ShadowRef(string Primary, string PrimaryQueueId, DateTimeOffset Since);
@@ -33,7 +37,8 @@ internal sealed record SpooledEnvelope(
     string? ShadowHolder = null,
     ShadowRef? ShadowOf = null,
     ShadowRef? TakenOverFrom = null,
-    ContentIdentity? Identity = null)
+    ContentIdentity? Identity = null,
+    ResubmitRef? Resubmit = null)
 {
     public static SpooledEnvelope From(MessageEnvelope envelope, string queueId, IReadOnlyList<long> chunks, long length, string sha256,
         ContentIdentity identity) =>

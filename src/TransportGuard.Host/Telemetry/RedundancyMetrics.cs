@@ -3,7 +3,8 @@ using Prometheus;
 namespace TransportGuard.Telemetry;
 
 /// <summary>
-/// Shadow redundancy, Safety Net and duplicate detection (docs/protocol.md, docs/architecture.md). The series exist from the start,
+/// Shadow redundancy and duplicate detection (docs/protocol.md, docs/dedup.md; the Safety Net has its own metrics). The
+/// series exist from the start,
 /// at zero until those features record into them, so that the dashboard and the alert rules work unchanged as
 /// each feature lands (and an alert on "accepted without redundancy" is already defined when it can first fire).
 /// </summary>
@@ -21,8 +22,6 @@ internal sealed class RedundancyMetrics(MetricsRegistry metrics)
         "Messages acknowledged with 250 although no peer took a shadow copy.");
     public Counter AutoDiscarded { get; } = metrics.Factory.CreateCounter("transportguard_shadow_auto_discarded_total",
         "Shadows dropped after ShadowMessageAutoDiscardInterval without a discard notice from their primary.");
-    public Gauge SafetyNetMessages { get; } = metrics.Factory.CreateGauge("transportguard_safetynet_messages", "Delivered messages held in the Safety Net.");
-    public Counter SafetyNetResubmitted { get; } = metrics.Factory.CreateCounter("transportguard_safetynet_resubmitted_total", "Messages resubmitted from the Safety Net.");
     public Counter DuplicatesSuppressed { get; } = metrics.Factory.CreateCounter("transportguard_duplicates_suppressed_total",
         "Deliveries (a message to a recipient) not made because the destination already had them: at receive, or before a delivery (docs/dedup.md).");
 }

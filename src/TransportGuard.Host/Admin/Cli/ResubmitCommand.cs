@@ -31,9 +31,20 @@ internal static class ResubmitCommand
             if (body is not { } result)
                 return code;
             if (!CliOptions.PrintedAsJson(parse, result))
-                Console.WriteLine($"{(result.GetProperty("dryRun").GetBoolean() ? "dry run: would resubmit" : "resubmitted")} {result.GetProperty(result.GetProperty("dryRun").GetBoolean() ? "matched" : "resubmitted").GetInt32()} message(s) delivered between {result.GetProperty("start")} and {result.GetProperty("end")} ({result.GetProperty("note").GetString()})");
+                Console.WriteLine(Describe(result));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"RS…: matched 12 message(s) (14 recipient(s)) delivered 2026-… to 2026-…; 12 queued again: …".</summary>
+    public static string Describe(System.Text.Json.JsonElement result)
+    {
+        var filter = result.GetProperty("filter");
+        var dryRun = result.GetProperty("dryRun").GetBoolean();
+        return $"{result.GetProperty("requestId").GetString()} ({result.GetProperty("trigger").GetString()}{(dryRun ? ", dry run" : "")}): " +
+            $"matched {result.GetProperty("matched").GetInt32()} message(s), {result.GetProperty("recipients").GetInt32()} recipient(s), " +
+            $"delivered between {filter.GetProperty("start")} and {filter.GetProperty("end")}; " +
+            $"{(dryRun ? "nothing queued" : $"{result.GetProperty("resubmitted").GetInt32()} queued again")} ({result.GetProperty("note").GetString()})";
     }
 }

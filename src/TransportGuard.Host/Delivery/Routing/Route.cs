@@ -32,3 +32,14 @@ internal sealed record SmartHostRoute(string Spec, IReadOnlyList<HostPort> Hosts
 
 /// <summary>The recipient domain's MX hosts (RFC 5321 section 5).</summary>
 internal sealed record MxRoute(string Spec, TlsMode Tls, int Port) : Route(Spec);
+
+/// <summary>
+/// A mailbox cluster: an active server and its standbys, in order (at least two, each once). Mail goes to the active
+/// one only; a health check moves the route to a standby, and the Safety Net resubmits what was delivered in the
+/// last <paramref name="Replay"/> before the last good contact with the old active (docs/safetynet.md, Mailbox clusters).
+/// </summary>
+internal sealed record MailboxClusterRoute(string Spec, IReadOnlyList<HostPort> Servers, TimeSpan Replay, TlsMode Tls) : Route(Spec)
+{
+    /// <summary>How far before the last good contact a failover's resubmit reaches when the route does not say.</summary>
+    public static readonly TimeSpan DefaultReplay = TimeSpan.FromMinutes(10);
+}

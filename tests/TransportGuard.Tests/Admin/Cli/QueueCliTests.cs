@@ -44,7 +44,7 @@ public sealed class QueueCliTests
         await using var gateway = await TestGateway.StartAsync();
         var dry = await CliAsync(gateway, "resubmit", "--start", "2026-11-23T08:00:00Z", "--end", "2026-11-23T09:00:00Z", "--destination", "mbx1", "--dry-run");
         Assert.Equal(0, dry.ExitCode);
-        Assert.StartsWith("dry run: would resubmit 0 message(s) delivered between 2026-11-23T08:00:00+00:00 and 2026-11-23T09:00:00+00:00", dry.Output, StringComparison.Ordinal);
+        Assert.Matches(@"^RS[0-9A-Z]{15} \(request, dry run\): matched 0 message\(s\), 0 recipient\(s\), delivered between 2026-11-23T08:00:00\+00:00 and 2026-11-23T09:00:00\+00:00; nothing queued", dry.Output);
 
         var backwards = await CliAsync(gateway, "resubmit", "--start", "2026-11-23T09:00:00Z", "--end", "2026-11-23T08:00:00Z", "--destination", "mbx1");
         Assert.Equal(1, backwards.ExitCode);
