@@ -8,8 +8,8 @@ using TransportGuard.Spool;
 namespace TransportGuard;
 
 /// <summary>
-/// The executable's command line: without a command it runs the gateway (<see cref="GatewayRun"/>); `spool`, `queue`, `resubmit`
-/// and `drain` are the tools. System.CommandLine knows the stable switches, so --help documents them and a misspelt
+/// The executable's command line: without a command it runs the gateway (<see cref="GatewayRun"/>); `spool`, `queue`, `resubmit`,
+/// `drain` and `trace` are the tools. System.CommandLine knows the stable switches, so --help documents them and a misspelt
 /// one is refused; the gateway still reads its configuration from the arguments as they were given (<see cref="GatewayHost"/>), so
 /// the two cannot disagree about a value.
 /// </summary>
@@ -67,7 +67,7 @@ internal static class GatewayCommand
 
     private static RootCommand Build(string[] args)
     {
-        var root = new RootCommand(Description) { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), SafetyNetCommand.Build(), DrainCommand.Build() };
+        var root = new RootCommand(Description) { SpoolCommands.Build(), QueueCommands.Build(), ResubmitCommand.Build(), SafetyNetCommand.Build(), DrainCommand.Build(), TraceCommand.Build() };
         var keys = GatewayHost.Switches.Append(new("--peer", $"{ShadowOptions.Section}:{nameof(ShadowOptions.Peers)}")).ToDictionary();
         // Every switch the host maps is accepted, so one added there and not here is still taken, if undocumented.
         foreach (var name in Help.Select(h => h.Name).Union(keys.Keys))

@@ -13,6 +13,7 @@ using TransportGuard.Smtp;
 using TransportGuard.Smtp.Cluster;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
+using TransportGuard.Tracking;
 
 namespace TransportGuard;
 
@@ -24,6 +25,8 @@ internal static partial class GatewayHost
 {
     private static void Compose(IServiceCollection services)
     {
+        // Message tracking keeps its hourly files beside the spool (docs/tracking.md).
+        services.AddSingleton(sp => new TrackingDirectory(Path.Combine(sp.GetRequiredService<IOptions<SpoolOptions>>().Value.DataDirectory, "tracking")));
         // Receive → store: the SMTP engine's sink is the spool.
         services.AddSingleton<IMessageSink>(sp => sp.GetRequiredService<SpoolMessageSink>());
         services.AddSingleton(ClientProfile);
@@ -76,5 +79,6 @@ internal static partial class GatewayHost
         services.GetRequiredService<RedundancyMetrics>();
         services.GetRequiredService<DedupMetrics>();
         services.GetRequiredService<SafetyNetMetrics>();
+        services.GetRequiredService<TrackingMetrics>();
     }
 }

@@ -12,6 +12,7 @@ using TransportGuard.Shadow;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
+using TransportGuard.Tracking;
 
 namespace TransportGuard;
 
@@ -50,6 +51,8 @@ internal static partial class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayRestart>();
         builder.Services.AddTelemetry();
+        // Before the stages: the tracking log is open before their first event and written out after their last.
+        builder.Services.AddTracking(builder.Configuration);
         builder.AddHttpEndpoint();
         // The stages in the order their hosted services start: store, deliver, schedule, then the plug-ins, then receive.
         builder.Services.AddSpool(builder.Configuration);

@@ -38,6 +38,7 @@ internal static class HttpEndpoint
         app.MapHealth();
         var api = app.MapGroup("/api").AddEndpointFilter(new AdminTokenFilter());
         api.MapQueueApi();
+        api.MapTraceApi();
         foreach (var feature in app.Services.GetServices<IAdminApi>())
             feature.Map(api);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HttpEndpoint).FullName!);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using TransportGuard.Delivery.Dsn;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Queue;
 
@@ -10,7 +11,8 @@ namespace TransportGuard.Queue;
 /// (from the null sender, so it can never bounce in turn). Its envelope names the message and recipients it
 /// reports, which is how a crash right after it cannot make a second one.
 /// </summary>
-internal sealed partial class BounceWriter(IMessageStore store, QueueIdGenerator ids, string reportingMta, DeliveryMetrics metrics, TimeProvider time, ILogger<BounceWriter> logger)
+internal sealed partial class BounceWriter(IMessageStore store, QueueIdGenerator ids, string reportingMta, DeliveryMetrics metrics, IMessageTracker tracker,
+    TimeProvider time, ILogger<BounceWriter> logger)
 {
     public async Task SendAsync(SpooledEnvelope original, IReadOnlyList<RecipientOutcome> failed)
     {
@@ -36,6 +38,11 @@ internal sealed partial class BounceWriter(IMessageStore store, QueueIdGenerator
         await store.StoreAsync(envelope, bytes, CancellationToken.None);
         metrics.Bounced();
         LogBounced(original.QueueId, queueId, failed.Count, original.ReversePath);
+        tracker.Record(original.Tracked(TrackingEventKind.Bounce, failed.Select(f => f.Recipient)) with
+        {
+            RelatedQueueId = queueId, Status = failed[0].StatusCode, Reply = failed[0].Diagnostic,
+            Detail = $"delivery status notification {queueId} to <{original.ReversePath}>",
+        });
     }
 
     /// <summary>Remote-MTA is a DNS name (RFC 3464 2.3.5): "mx.example.com[192.0.2.1]:25" gives "mx.example.com".</summary>

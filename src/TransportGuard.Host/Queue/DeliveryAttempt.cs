@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using TransportGuard.Delivery;
 using TransportGuard.Delivery.Routing;
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Queue;
 
@@ -14,8 +15,8 @@ namespace TransportGuard.Queue;
 /// left for its next attempt.
 /// </summary>
 internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable routes, DeliveryAgents agents, BounceWriter bounces,
-    IEnumerable<IMessageKeeper> keepers, IDeliveryLedger ledger, IOptions<QueueOptions> options, DeliveryMetrics metrics, TimeProvider time,
-    ILogger<DeliveryAttempt> logger) : IDisposable
+    IEnumerable<IMessageKeeper> keepers, IDeliveryLedger ledger, IOptions<QueueOptions> options, DeliveryMetrics metrics, IMessageTracker tracker,
+    TimeProvider time, ILogger<DeliveryAttempt> logger) : IDisposable
 {
     private readonly QueueOptions _options = options.Value;
     private readonly IReadOnlyList<IMessageKeeper> _keepers = [.. keepers];
@@ -36,6 +37,10 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
             var expired = pending.Select(r => new RecipientOutcome(r.Address, RecipientStatus.Failed, "4.4.7",
                 $"delivery time expired after {_options.MaxQueueLifetime.TotalDays:0.#} days{LastErrorSuffix(envelope.QueueId)}", null, now));
             LogExpired(envelope.QueueId, pending.Count);
+            tracker.Record(envelope.Tracked(TrackingEventKind.Expire, pending.Select(r => r.Address)) with
+            {
+                Status = "4.4.7", Reply = LastError(envelope.QueueId), Detail = $"not delivered within Queue:MaxQueueLifetime ({_options.MaxQueueLifetime.TotalDays:0.#} days)",
+            });
             progress = await store.RecordProgressAsync(envelope.QueueId, p => p.WithOutcomes(expired), "expired");
         }
         else if (pending.Count > 0)
@@ -85,8 +90,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
     {
         var known = await ledger.BeforeAsync(job, stoppingToken);
         foreach (var group in known.GroupBy(r => (r.Outcome, r.Diagnostic)))
-            LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), "none",
-                group.First().DuplicateOf is null ? Describe(group.Key.Outcome) : "duplicate", group.First().Status, group.Key.Diagnostic, 0);
+            Report(job, [.. group], relay: null, 0);
         var send = job with { Recipients = [.. job.Recipients.Where(r => !known.Any(k => k.Recipient == r.Address))] };
         return send.Recipients.Count == 0 ? known : [.. known, .. await SendAsync(send, remembering, stoppingToken)];
     }
@@ -118,8 +122,7 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
         metrics.Delivered(results, elapsed);
         var delay = elapsed.TotalSeconds;
         foreach (var group in results.GroupBy(r => (r.Outcome, r.Diagnostic, r.RemoteMta)))
-            LogDelivery(job.QueueId, string.Join(",", group.Select(r => $"<{r.Recipient}>")), group.Key.RemoteMta ?? job.Route.Spec,
-                Describe(group.Key.Outcome), group.First().Status, group.Key.Diagnostic, delay);
+            Report(job, [.. group], group.Key.RemoteMta ?? job.Route.Spec, delay);
         return results;
     }
 
@@ -148,11 +151,4 @@ internal sealed partial class DeliveryAttempt(IMessageStore store, RouteTable ro
     private DateTimeOffset ExpiresAt(SpooledEnvelope envelope) => envelope.ReceivedAt + _options.MaxQueueLifetime;
 
     private string LastErrorSuffix(string queueId) => LastError(queueId) is { } error ? $"; last error: {error}" : "";
-
-    private static string Describe(DeliveryOutcome outcome) => outcome switch
-    {
-        DeliveryOutcome.Delivered => "sent",
-        DeliveryOutcome.Deferred => "deferred",
-        _ => "bounced",
-    };
 }

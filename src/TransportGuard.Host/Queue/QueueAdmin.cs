@@ -1,4 +1,5 @@
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Queue;
 
@@ -18,7 +19,7 @@ internal sealed record QueueItem(string QueueId, string Sender, IReadOnlyList<st
 
 /// <summary>The queue's operations for operators (Postfix's mailq, postqueue and postsuper; Exchange's Get-Message,
 /// Suspend-Message, Retry-Queue and Remove-Message), used by the admin API. Each change is durable before it acts.</summary>
-internal sealed class QueueAdmin(IMessageStore store, QueueScheduler scheduler, DeliveryAttempt attempt, TimeProvider time)
+internal sealed class QueueAdmin(IMessageStore store, QueueScheduler scheduler, DeliveryAttempt attempt, IMessageTracker tracker, TimeProvider time)
 {
     public IReadOnlyList<QueueItem> List(QueueItemState? state = null, string? contains = null)
     {
@@ -67,6 +68,11 @@ internal sealed class QueueAdmin(IMessageStore store, QueueScheduler scheduler, 
     {
         if (!store.TryGet(queueId, out var message))
             return false;
+        tracker.Record(message.Envelope.Tracked(TrackingEventKind.Delete,
+            message.Envelope.Recipients.Select(r => r.Address).Where(r => !store.Progress(queueId).IsDone(r))) with
+        {
+            Detail = bounce ? "deleted by the administrator, reported to the sender" : "deleted by the administrator",
+        });
         if (!bounce)
         {
             await attempt.DeletedAsync(message);

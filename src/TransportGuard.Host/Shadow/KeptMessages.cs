@@ -1,4 +1,5 @@
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Shadow;
 
@@ -6,7 +7,7 @@ namespace TransportGuard.Shadow;
 /// What ends a message kept for shadow redundancy (docs/protocol.md): a discard notice or its acknowledgement
 /// releases it, a takeover turns a shadow into a message of our own.
 /// </summary>
-internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, TakenReports taken)
+internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, TakenReports taken, IMessageTracker tracker)
 {
     /// <summary>
     /// A hold on a delivered message ends: its primary discarded our shadow (<paramref name="shadowDiscarded"/>), or
@@ -41,6 +42,11 @@ internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, Ta
             QueueId = ids.Next(), Chunks = [], ShadowOf = null, ShadowHolder = null, Bounce = null, TakenOverFrom = of,
         };
         await store.StoreAsync(copy, content, CancellationToken.None);
+        tracker.Record(copy.Tracked(TrackingEventKind.TakeOver) with
+        {
+            RelatedQueueId = queueId, Peer = of.Primary, PeerQueueId = of.PrimaryQueueId,
+            Detail = $"shadow {queueId} of {of.Primary}'s {of.PrimaryQueueId} taken over as {copy.QueueId}: the primary is down",
+        });
         await store.MarkFinishedAsync(queueId, $"taken over from {of.Primary} as {copy.QueueId}");
         return copy.QueueId;
     }

@@ -6,6 +6,7 @@ using TransportGuard.Delivery.Smtp;
 using TransportGuard.Queue;
 using TransportGuard.Smtp;
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Shadow;
 
@@ -24,7 +25,7 @@ internal sealed record DrainReport(string Peer, int HandedOver, int Dropped, int
 /// stops it and puts the node back in service.
 /// </summary>
 internal sealed partial class NodeDrain(Quiescence quiescence, DeliveryAttempt attempt, IMessageStore store, PeerDirectory peers, QueueScheduler scheduler,
-    SmtpConnectionPool pool, SmtpClientProfile profile, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger<NodeDrain> logger)
+    SmtpConnectionPool pool, SmtpClientProfile profile, IOptions<DeliveryOptions> delivery, IMessageTracker tracker, TimeProvider time, ILogger<NodeDrain> logger)
 {
     private readonly Lock _lock = new();
     private (Task<DrainReport> Task, CancellationTokenSource Cancel, string Peer)? _current;
@@ -120,6 +121,12 @@ internal sealed partial class NodeDrain(Quiescence quiescence, DeliveryAttempt a
                     connection => SmtpTransaction.SendAsync(connection, job, store, timeouts, CancellationToken.None));
                 if (results.All(r => r.Outcome == DeliveryOutcome.Delivered))
                 {
+                    var reply = results.Count > 0 ? results[0] : null;
+                    tracker.Record(message.Envelope.Tracked(TrackingEventKind.HandOver, job.Recipients.Select(r => r.Address)) with
+                    {
+                        Peer = target.Id, Host = reply?.RemoteMta, Status = reply?.Status, Reply = reply?.Diagnostic,
+                        Detail = $"handed over to {target.Id} by a drain: it owns the message now",
+                    });
                     await attempt.HandedOverAsync(message, results);
                     handedOver++;
                     continue;

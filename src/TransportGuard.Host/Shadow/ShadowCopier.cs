@@ -7,6 +7,7 @@ using TransportGuard.Smtp;
 using TransportGuard.Smtp.Protocol;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Shadow;
 
@@ -17,7 +18,7 @@ namespace TransportGuard.Shadow;
 /// refused with 451 4.4.0 when RejectMessageOnShadowFailure is set, else accepted and counted as not redundant.
 /// </summary>
 internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore store, SmtpConnectionPool pool, SmtpClientProfile profile, RouteTable routes,
-    DiscardNotices notices, IOptions<ShadowOptions> options, RedundancyMetrics metrics, TimeProvider time,
+    DiscardNotices notices, IOptions<ShadowOptions> options, RedundancyMetrics metrics, IMessageTracker tracker, TimeProvider time,
     ILogger<ShadowCopier> logger)
 {
     public static readonly SmtpReply NotRedundant = new(451, "4.4.0", "Message failed to be made redundant");
@@ -79,7 +80,15 @@ internal sealed partial class ShadowCopier(PeerDirectory peers, IMessageStore st
                 async connection => connection.PrimaryNode is null
                     ? null // the peer does not take XSHADOW from us
                     : await SmtpTransaction.SendAsync(connection, job, store, timeouts, deadline.Token));
-            return results?.All(r => r.Outcome == DeliveryOutcome.Delivered) == true;
+            if (results?.All(r => r.Outcome == DeliveryOutcome.Delivered) != true)
+                return false;
+            tracker.Record(message.Envelope.Tracked(TrackingEventKind.Shadow) with
+            {
+                Peer = peer.Id, PeerQueueId = results[0].Primary?.PrimaryQueueId, Host = results[0].RemoteMta, Status = results[0].Status,
+                Reply = results[0].Diagnostic,
+                Detail = $"shadow copy made on {peer.Id} before the 250",
+            });
+            return true;
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using TransportGuard.Delivery;
 using TransportGuard.Queue;
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Shadow;
 
@@ -11,8 +12,8 @@ namespace TransportGuard.Shadow;
 /// bounce it again, once we are gone); one we handed to a primary that took it with XSHADOW stays as our shadow of
 /// it; a copy we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
 /// </summary>
-internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, TimeProvider time,
-    ILogger<ShadowKeeper> logger) : IMessageKeeper
+internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, IMessageTracker tracker,
+    TimeProvider time, ILogger<ShadowKeeper> logger) : IMessageKeeper
 {
     public KeepRequest? Keep(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results)
     {
@@ -31,7 +32,14 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
                 if (holder is not null)
                     notices.Add(holder, envelope.QueueId);
                 if (primary is not null)
+                {
                     shadows.Add(recorded.Shadow!, envelope.QueueId);
+                    tracker.Record(envelope.Tracked(TrackingEventKind.Shadow) with
+                    {
+                        Peer = primary.Primary, PeerQueueId = primary.PrimaryQueueId,
+                        Detail = $"delivered to primary {primary.Primary}, which took it with XSHADOW: kept here as its shadow",
+                    });
+                }
                 LogKept(envelope.QueueId, holder ?? "-", primary?.Primary ?? "-");
             });
     }

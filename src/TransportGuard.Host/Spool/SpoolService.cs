@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Spool;
 
@@ -14,14 +15,16 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
     private readonly ILogger<MessageSpool> _logger;
     private readonly SpoolMetrics _metrics;
     private readonly RetainedMessages _retained;
+    private readonly IMessageTracker _tracker;
     private MessageSpool? _spool;
 
-    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics, RetainedMessages retained)
+    public SpoolService(IOptions<SpoolOptions> options, ILogger<MessageSpool> logger, SpoolMetrics metrics, RetainedMessages retained, IMessageTracker tracker)
     {
         _options = options;
         _retained = retained;
         _logger = logger;
         _metrics = metrics;
+        _tracker = tracker;
         metrics.Watch(() => _spool);
     }
 
@@ -67,8 +70,15 @@ internal sealed class SpoolService : IHostedService, IAsyncDisposable, IMessageS
     public Task<MessageProgress?> RecordProgressAsync(string queueId, Func<MessageProgress, MessageProgress> change, string reason) =>
         Spool.RecordProgressAsync(queueId, change, reason);
 
-    public Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null) =>
-        Spool.MarkFinishedAsync(queueId, reason, outcomes);
+    /// <summary>Every end of a message passes here, whoever ends it (delivered, bounced, discarded, taken over,
+    /// dropped by a drain): so it is tracked here, once, with the reason (docs/tracking.md).</summary>
+    public async Task MarkFinishedAsync(string queueId, string reason, IEnumerable<RecipientOutcome>? outcomes = null)
+    {
+        var known = Spool.Index.TryGet(queueId, out var message);
+        await Spool.MarkFinishedAsync(queueId, reason, outcomes);
+        _tracker.Record((known ? message.Envelope.Tracked(TrackingEventKind.Finish) : new TrackingEvent { Event = TrackingEventKind.Finish, QueueId = queueId })
+            with { Detail = reason });
+    }
 
     public RetainedMessages Retained => Spool.Retained;
 

@@ -9,10 +9,10 @@ namespace TransportGuard.Tests.Architecture;
 /// </summary>
 internal static class FolderDependencies
 {
-    /// <summary>Utilities first, then the stages by what they need to know (the store implements the receive
-    /// engine's sink; delivery reads content from the store; the queue runs delivery), then the admin API, then the
-    /// plug-ins at the stages' seams.</summary>
-    public static readonly string[] Order = ["Configuration", "Telemetry", "Smtp", "Spool", "Delivery", "Queue", "Admin", "Dedup", "SafetyNet", "Shadow"];
+    /// <summary>Utilities first (message tracking among them: every stage records into it), then the stages by what
+    /// they need to know (the store implements the receive engine's sink; delivery reads content from the store; the
+    /// queue runs delivery), then the admin API, then the plug-ins at the stages' seams.</summary>
+    public static readonly string[] Order = ["Configuration", "Telemetry", "Tracking", "Smtp", "Spool", "Delivery", "Queue", "Admin", "Dedup", "SafetyNet", "Shadow"];
 
     public static string Namespace(string folder) => $"TransportGuard.{folder}";
 

@@ -28,7 +28,7 @@ public sealed class CommandLineTests
                 Assert.Contains(key, line, StringComparison.Ordinal);
         }
         Assert.Contains("--Section:Key VALUE", result.Output, StringComparison.Ordinal);
-        foreach (var command in new[] { "spool", "queue", "resubmit", "drain" })
+        foreach (var command in new[] { "spool", "queue", "resubmit", "drain", "trace" })
             Assert.Matches($@"(?m)^\s+{command}\s", result.Output);
         Assert.DoesNotContain("listening", result.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(data, "spool")), "the spool was opened");

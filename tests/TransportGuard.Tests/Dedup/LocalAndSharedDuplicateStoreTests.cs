@@ -140,7 +140,7 @@ public sealed class LocalAndSharedDuplicateStoreTests
     {
         private readonly MetricsRegistry _metrics;
 
-        private Setup(DedupOptions options, MetricsRegistry metrics, InMemoryStore local, RedisDuplicateStore direct, LocalAndSharedDuplicateStore store, RecordingLogger log)
+        private Setup(DedupOptions options, MetricsRegistry metrics, InMemoryStore local, RedisDuplicateStore direct, LocalAndSharedDuplicateStore store, RecordingLogger<LocalAndSharedDuplicateStore> log)
         {
             Options = options;
             _metrics = metrics;
@@ -154,7 +154,7 @@ public sealed class LocalAndSharedDuplicateStoreTests
         public InMemoryStore Local { get; }
         public RedisDuplicateStore Direct { get; }
         public LocalAndSharedDuplicateStore Store { get; }
-        public RecordingLogger Log { get; }
+        public RecordingLogger<LocalAndSharedDuplicateStore> Log { get; }
 
         public static async Task<Setup> StartAsync(string redis, int resyncCapacity = 100_000)
         {
@@ -164,7 +164,7 @@ public sealed class LocalAndSharedDuplicateStoreTests
             var local = new InMemoryStore();
             var shared = await RedisDuplicateStore.ConnectAsync(options, TimeProvider.System);
             var direct = await RedisDuplicateStore.ConnectAsync(options, TimeProvider.System);
-            var log = new RecordingLogger();
+            var log = new RecordingLogger<LocalAndSharedDuplicateStore>();
             var store = new LocalAndSharedDuplicateStore(local, shared, options, new DedupMetrics(metrics), TimeProvider.System, log);
             return new Setup(options, metrics, local, direct, store, log);
         }
@@ -199,22 +199,5 @@ public sealed class LocalAndSharedDuplicateStoreTests
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    internal sealed record LogEvent(int Id, LogLevel Level, string Message);
-
-    /// <summary>Keeps every log line with its event id, to count how often the store spoke.</summary>
-    internal sealed class RecordingLogger : ILogger<LocalAndSharedDuplicateStore>
-    {
-        private readonly ConcurrentQueue<LogEvent> _events = new();
-
-        public IReadOnlyList<LogEvent> Events => [.. _events];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _events.Enqueue(new LogEvent(eventId.Id, logLevel, formatter(state, exception)));
     }
 }

@@ -7,6 +7,7 @@ using TransportGuard.Smtp;
 using TransportGuard.Smtp.Session;
 using TransportGuard.Spool;
 using TransportGuard.Telemetry;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.Tests.Support;
 
@@ -25,9 +26,10 @@ internal sealed class SessionHarness : IAsyncDisposable
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         var spoolOptions = Options.Create(new SpoolOptions { DataDirectory = _data, MinimumFreeBytes = 0 });
         var metrics = new MetricsRegistry();
-        _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance, new SpoolMetrics(metrics, new DiskSpaceGuard(spoolOptions, Time)), new RetainedMessages());
+        _spool = new SpoolService(spoolOptions, NullLogger<MessageSpool>.Instance, new SpoolMetrics(metrics, new DiskSpaceGuard(spoolOptions, Time)), new RetainedMessages(),
+            NoMessageTracker.Instance);
         _spool.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), []);
+        IMessageSink sink = new SpoolMessageSink(_spool, new QueueIdGenerator(Time), new DiskSpaceGuard(spoolOptions, Time), [], NoMessageTracker.Instance);
         Sink = wrapSink?.Invoke(sink) ?? sink;
         var server = Options.Create(new SmtpServerOptions { HostName = "mx.test.local" });
         var services = new SmtpSessionServices(server, Options.Create(limits ?? new SmtpLimits()),

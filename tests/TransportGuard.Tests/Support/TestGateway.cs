@@ -63,6 +63,10 @@ internal sealed class TestGateway : IAsyncDisposable
         return new TestGateway(host, data);
     }
 
+    /// <summary>Runs the real `transportguard` command line against this gateway's admin API (its token from its data directory).</summary>
+    public Task<ProcessRunner.Result> CliAsync(params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", HttpAddress.ToString(), "--data", DataDirectory], TimeSpan.FromSeconds(60));
+
     /// <summary>The committed messages, read back from the spool, oldest id first.</summary>
     public IReadOnlyList<StoredMessage> Messages() => StoredMessage.ReadAll(Spool);
 

@@ -6,8 +6,7 @@ namespace TransportGuard.Tests.Admin.Cli;
 /// <summary>The real `transportguard` executable's queue and resubmit commands against a running gateway.</summary>
 public sealed class QueueCliTests
 {
-    private static Task<ProcessRunner.Result> CliAsync(TestGateway gateway, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", gateway.HttpAddress.ToString(), "--data", gateway.DataDirectory], TimeSpan.FromSeconds(60));
+    private static Task<ProcessRunner.Result> CliAsync(TestGateway gateway, params string[] args) => gateway.CliAsync(args);
 
     [Fact]
     public async Task List_hold_and_release_show_and_change_the_queue()
