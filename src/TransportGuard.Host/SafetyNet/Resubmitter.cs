@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.SafetyNet;
 
@@ -11,7 +12,7 @@ namespace TransportGuard.SafetyNet;
 /// duplicate detection drops what a destination already has, and a failure never bounces a second time.
 /// </summary>
 internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog catalog, QueueIdGenerator ids, ResubmitHistory history,
-    SafetyNetMetrics metrics, IOptions<SafetyNetOptions> options, TimeProvider time, ILogger<Resubmitter> logger)
+    SafetyNetMetrics metrics, IMessageTracker tracker, IOptions<SafetyNetOptions> options, TimeProvider time, ILogger<Resubmitter> logger)
 {
     private const int ListedIds = 1000;
 
@@ -100,6 +101,8 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
             Resubmit = new ResubmitRef(requestId, original.QueueId, resubmitTo),
         }, content, cancellationToken);
         LogCopied(requestId, original.QueueId, copy.Envelope.QueueId, copy.Envelope.Recipients.Count);
+        tracker.Record(TrackingEvent.Resubmitted(copy.Envelope.QueueId, original.QueueId, requestId, original.ReversePath,
+            [.. copy.Envelope.Recipients.Select(r => r.Address)], ResubmitFilter.MessageIdOf(original)));
         return copy.Envelope.QueueId;
     }
 

@@ -38,9 +38,16 @@ public sealed class ResubmitTests
         Assert.Equal(mailbox.Messages.Select(m => MessageId(m.Text)).Order(), other.Messages.Select(m => MessageId(m.Text)).Order());
         Assert.Equal(3, mailbox.Messages.Count);
 
-        // The resubmitted copies carry the request id, and the status lists the request.
+        // The resubmitted copies carry the request id, the status lists the request, and the trace shows the copy.
+        var requestId = moved.GetProperty("requestId").GetString();
         var status = await http.JsonAsync("/api/safetynet");
-        Assert.Equal(moved.GetProperty("requestId").GetString(), status.GetProperty("requests")[0].GetProperty("requestId").GetString());
+        Assert.Equal(requestId, status.GetProperty("requests")[0].GetProperty("requestId").GetString());
+        var first = MessageId(other.Messages.First().Text);
+        var trace = await Tracking.TrackingEndToEndTests.TraceAsync(http, "messageId=" + Uri.EscapeDataString(first), "Resubmit");
+        var resubmit = Tracking.TrackingEndToEndTests.Single(trace, "Resubmit");
+        Assert.Equal(requestId, Tracking.TrackingEndToEndTests.Text(resubmit, "requestId"));
+        Assert.Contains(trace, e => Tracking.TrackingEndToEndTests.Kind(e) == "Deliver"
+            && Tracking.TrackingEndToEndTests.Text(e, "queueId") == Tracking.TrackingEndToEndTests.Text(resubmit, "queueId"));
     }
 
     [Fact]
