@@ -21,9 +21,7 @@ public sealed class ResubmitTests
         var sent = new List<string>();
         for (var i = 0; i < 3; i++)
             sent.Add(await Relay.SendAsync(gateway, "a@example.org", ["b@example.com", "c@example.net"], Relay.Body($"kept {i}")));
-        await mailbox.WaitForMessagesAsync(3, Wait);
-        await Relay.DrainedAsync(gateway, Wait);
-        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 3, Wait, () => "not retained");
+        await RetainedAsync(gateway, http, mailbox, 3);
 
         // By the recipients' domain: every message, only its example.com recipient.
         var dry = await ResubmitAsync(http, new { destination = "example.com", dryRun = true });
@@ -57,9 +55,7 @@ public sealed class ResubmitTests
         await using var gateway = await Relay.StartAsync(mailbox.Address);
         using var http = AdminHttp.For(gateway);
         await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("once"));
-        await mailbox.WaitForMessagesAsync(1, Wait);
-        await Relay.DrainedAsync(gateway, Wait);
-        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 1, Wait, () => "not retained");
+        await RetainedAsync(gateway, http, mailbox, 1);
 
         var again = await ResubmitAsync(http, new { recipient = "b@example.com" });
         Assert.Equal(1, again.GetProperty("resubmitted").GetInt32());
@@ -75,9 +71,7 @@ public sealed class ResubmitTests
         await using var gateway = await Relay.StartAsync(mailbox.Address);
         using var http = AdminHttp.For(gateway);
         await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("no second bounce"));
-        await mailbox.WaitForMessagesAsync(1, Wait);
-        await Relay.DrainedAsync(gateway, Wait);
-        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 1, Wait, () => "not retained");
+        await RetainedAsync(gateway, http, mailbox, 1);
 
         var request = await ResubmitAsync(http, new { sender = "a@example.org", resubmitTo = "smtp:" + refusing.Address });
         Assert.Equal(1, request.GetProperty("resubmitted").GetInt32());
@@ -95,9 +89,7 @@ public sealed class ResubmitTests
         using var http = AdminHttp.For(gateway);
         await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("first"));
         await Relay.SendAsync(gateway, "z@example.org", ["b@example.com"], Relay.Body("second"));
-        await mailbox.WaitForMessagesAsync(2, Wait);
-        await Relay.DrainedAsync(gateway, Wait);
-        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 2, Wait, () => "not retained");
+        await RetainedAsync(gateway, http, mailbox, 2);
 
         var id = MessageId(mailbox.Messages.Single(m => m.From == "z@example.org").Text);
         Assert.Equal(1, (await ResubmitAsync(http, new { messageId = $"<{id}>", dryRun = true })).GetProperty("matched").GetInt32());
@@ -120,24 +112,27 @@ public sealed class ResubmitTests
         await using var gateway = await Relay.StartAsync(mailbox.Address);
         using var http = AdminHttp.For(gateway);
         await Relay.SendAsync(gateway, "a@example.org", ["b@example.com"], Relay.Body("by the cli"));
-        await mailbox.WaitForMessagesAsync(1, Wait);
-        await Relay.DrainedAsync(gateway, Wait);
-        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 1, Wait, () => "not retained");
+        await RetainedAsync(gateway, http, mailbox, 1);
 
         var window = new[] { "--start", DateTimeOffset.UtcNow.AddHours(-1).ToString("O"), "--end", DateTimeOffset.UtcNow.AddMinutes(1).ToString("O") };
-        var result = await CliAsync(gateway, ["resubmit", .. window, "--destination", "example.com", "--resubmit-to", "smtp:" + other.Address]);
+        var result = await gateway.CliAsync(["resubmit", .. window, "--destination", "example.com", "--resubmit-to", "smtp:" + other.Address]);
         Assert.Equal(0, result.ExitCode);
         Assert.Matches(@"^RS[0-9A-Z]{15} \(request\): matched 1 message\(s\), 1 recipient\(s\), delivered between .*; 1 queued again", result.Output);
         await other.WaitForMessagesAsync(1, Wait);
 
-        var status = await CliAsync(gateway, "safetynet");
+        var status = await gateway.CliAsync("safetynet");
         Assert.Equal(0, status.ExitCode);
         Assert.StartsWith("Safety Net: ", status.Output, StringComparison.Ordinal);
         Assert.Contains("(request): matched 1 message(s)", status.Output, StringComparison.Ordinal);
     }
 
-    private static Task<ProcessRunner.Result> CliAsync(TestGateway gateway, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [GatewayProcess.Executable, .. args, "--url", gateway.HttpAddress.ToString(), "--data", gateway.DataDirectory], TimeSpan.FromSeconds(60));
+    /// <summary>Waits until the mailbox has <paramref name="count"/> messages, the queue is empty and the Safety Net holds them.</summary>
+    private static async Task RetainedAsync(TestGateway gateway, HttpClient http, ScriptedNextHop mailbox, int count)
+    {
+        await mailbox.WaitForMessagesAsync(count, Wait);
+        await Relay.DrainedAsync(gateway, Wait);
+        await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == count, Wait, () => "not retained");
+    }
 
     private static async Task<JsonElement> ResubmitAsync(HttpClient http, object filter, DateTimeOffset? start = null)
     {
