@@ -63,6 +63,46 @@ public sealed partial class MailboxFailoverTests
         TempDirectory.Delete(data);
     }
 
+    [Fact]
+    public async Task A_failover_resubmit_cut_short_by_kill_9_is_run_again_at_the_restart_and_the_standby_still_gets_each_message_once()
+    {
+        await using var active = SmtpSink.Start();
+        await using var standby = SmtpSink.Start();
+        var data = TempDirectory.Create("mailbox-failover-kill");
+        string[] args = ["--Queue:Suspended", "false",
+            "--Delivery:Routes:example.net", $"cluster:{active.Address},{standby.Address};replay=10m",
+            "--MailboxClusters:HealthCheckInterval", Interval.ToString(), "--MailboxClusters:HealthCheckFailures", Failures.ToString(),
+            "--Queue:RetryInitialDelay", "00:00:00.200", "--Queue:RetryMaxDelay", "00:00:00.500", "--Queue:RetryJitter", "0"];
+        List<string> sent;
+        await using (var gateway = await GatewayProcess.StartAsync(data, args))
+        {
+            using var http = AdminHttp.For(gateway);
+            sent = await SendAsync(gateway, "kept", 10);
+            await active.WaitForAsync(10, TimeSpan.FromSeconds(30));
+            await Eventually.UntilAsync(async () => (await http.JsonAsync("/api/safetynet")).GetProperty("messages").GetInt32() == 10,
+                TimeSpan.FromSeconds(20), () => "the Safety Net does not hold the 10 delivered messages");
+            await active.KillAsync();
+            await Eventually.UntilAsync(async () => ActiveOf(await http.JsonAsync("/api/safetynet")) == standby.Address,
+                TimeSpan.FromSeconds(15), () => $"the route did not move to the standby:\n{gateway.Output}", 20);
+            // Within the failover's 5 s before its second look: the resubmit is not marked done.
+            await gateway.KillAsync();
+        }
+
+        await using (var restarted = await GatewayProcess.StartAsync(data, args))
+        {
+            using var http = AdminHttp.For(restarted);
+            await Eventually.UntilAsync(() => restarted.Output.Contains("not resubmitted to the end before the restart", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10), () => $"no catch-up after the restart:\n{restarted.Output}");
+            var status = await http.JsonAsync("/api/safetynet");
+            Assert.Equal(standby.Address, ActiveOf(status)); // still on the standby after the restart
+            Assert.True(status.GetProperty("messages").GetInt32() >= 10, "the Safety Net lost what it held at the kill"); // and its copies, once delivered
+            await standby.WaitForAsync(10, TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(7), TestContext.Current.CancellationToken); // both looks of the catch-up
+            Assert.Equal(sent.Order(), standby.Messages().Select(Subject).Order());
+        }
+        TempDirectory.Delete(data);
+    }
+
     private static async Task<List<string>> SendAsync(GatewayProcess gateway, string label, int count)
     {
         var subjects = new List<string>();
