@@ -84,7 +84,11 @@ public sealed partial class MailboxFailoverTests
             await active.KillAsync();
             await Eventually.UntilAsync(async () => ActiveOf(await http.JsonAsync("/api/safetynet")) == standby.Address,
                 TimeSpan.FromSeconds(15), () => $"the route did not move to the standby:\n{gateway.Output}", 20);
-            // Within the failover's 5 s before its second look: the resubmit is not marked done.
+            // Once the move is on disk (it is written just after it takes effect), and within the failover's 5 s before
+            // its second look: the resubmit is not marked done.
+            var state = Path.Combine(data, "mailbox-clusters.json");
+            await Eventually.UntilAsync(() => File.Exists(state) && File.ReadAllText(state).Contains($"\"Port\":{standby.Port}", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(5), () => "the move was not written", 5);
             await gateway.KillAsync();
         }
 
