@@ -14,6 +14,7 @@ LOAD_START_MS=0
 declare -A NODE_PID=() NODE_HTTP=() SINK_PID=()
 declare -a DEDUP=()          # the nodes' duplicate-store switches (dedup_store)
 declare -a SINK_FILES=()
+declare -a VERIFY_ARGS=()    # extra switches for tg-chaos verify a scenario sets (e.g. --lost-sink mbox-a)
 GEN_PID=
 
 now_ms() { date +%s%3N; }
@@ -132,21 +133,23 @@ load() {
 # The standard cluster: two edges relaying to two hubs, hubs routing a.test and b.test to two mailbox sinks and
 # everything else (bounces to gen.test) to a third, every node a peer of every other, each on its own address and
 # known to the others by name (the run's hosts file, chaos/run).
-E1=127.0.0.2 E2=127.0.0.3 H1=127.0.0.4 H2=127.0.0.5 MBA=127.0.0.10 MBB=127.0.0.11 MBX=127.0.0.12
+# A scenario may set ROUTE_A, the hubs' route for a.test (default smtp:$MBA:25), e.g. a mailbox cluster route whose
+# standby sink (mbox-a2 on $MBA2) it starts itself.
+E1=127.0.0.2 E2=127.0.0.3 H1=127.0.0.4 H2=127.0.0.5 MBA=127.0.0.10 MBB=127.0.0.11 MBX=127.0.0.12 MBA2=127.0.0.13
 PEER_NAMES=(--peer e1@e1.chaos.test:25 --peer e2@e2.chaos.test:25 --peer h1@h1.chaos.test:25 --peer h2@h2.chaos.test:25)
 cluster4() { # [extra hub switches...]
   PEERS=("${PEER_NAMES[@]}")
   sink mbox-a $MBA:25 "${REJECT_A:-}"
   sink mbox-b $MBB:25 "${REJECT_B:-}"
   sink bounces $MBX:25
-  local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
+  local hub=(--Delivery:Routes:a.test "${ROUTE_A:-smtp:$MBA:25}" --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
   NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
   NODE_NOWAIT=1 node h2 $H2:25 $H2:9525 "${hub[@]}"
   NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to h1.chaos.test:25,h2.chaos.test:25
   NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to h2.chaos.test:25,h1.chaos.test:25
   nodes_wait h1 h2 e1 e2
   GEN_TARGETS=$E1:25,$E2:25
-  fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX"
+  fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX${ROUTE_A:+ (a.test by $ROUTE_A)}"
 }
 
 # partition FROM_IP TO_IP one|two, heal FROM_IP TO_IP one|two (iptables inside the namespace)
@@ -173,7 +176,8 @@ metric_sum() { # NAME: the sum of a metric over every running node (0 for nodes 
 }
 
 # finish: waits for the generator, then (bounded) for the sinks to hold every acknowledged message, for the queues
-# and shadows to empty, and prints the verdict line into $RUN/verdict.
+# and shadows to empty, and prints the verdict line into $RUN/verdict. A scenario that defines scenario_end has it
+# called after the count, with the nodes still up (to add its own lines to faults.log, or set VERDICT_ERROR).
 finish() {
   trap - EXIT
   local gen_deadline=$(( $(now_ms) + (${LOAD_SECONDS:-$DURATION} + GIVE_UP + 30) * 1000 ))
@@ -189,7 +193,7 @@ finish() {
   local counts=""
   if [ -z "${VERDICT_ERROR:-}" ] && [ -f "$RUN/gen.rec" ]; then
     local sinks; sinks=$(IFS=,; echo "${SINK_FILES[*]}")
-    dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" \
+    dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" "${VERIFY_ARGS[@]}" \
       --wait-until-ms $(( deadline + GRACE * 1000 )) > /dev/null
     fault "sinks checked; waiting (${SETTLE} s at most) for queues and shadows to empty"
     local settle_end=$(( $(now_ms) + SETTLE * 1000 )) q s
@@ -200,8 +204,10 @@ finish() {
     done
     sleep 2
     fault "settled: queued=$(metric_sum transportguard_queue_messages) shadows=$(metric_sum transportguard_shadow_messages)"
-    counts=$(dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" --summary "$RUN/summary.txt")
+    counts=$(dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" "${VERIFY_ARGS[@]}" \
+      --summary "$RUN/summary.txt")
   fi
+  if [ -z "${VERDICT_ERROR:-}" ] && declare -F scenario_end > /dev/null; then scenario_end; fi
   local id
   for id in "${!NODE_HTTP[@]}"; do   # the nodes' view at the end, for whoever reads the run directory
     curl -s --max-time 2 "http://${NODE_HTTP[$id]}/metrics" | grep '^transportguard_' > "$RUN/$id/metrics.txt" 2>/dev/null || true
