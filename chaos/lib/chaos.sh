@@ -1,7 +1,8 @@
 # Sourced by chaos/run inside the scenario's private network and mount namespaces. Helpers for the scenario files
 # (chaos/scenarios/NAME.sh): nodes, sinks, load, faults, and the verdict. Every wait here is bounded.
 # Set by chaos/run: RUN (run directory), BUILD (published gateway in $BUILD/tg, tools in $BUILD/tool), SEED,
-# DURATION, SCENARIO. RANDOM is seeded with SEED, so every choice drawn from it repeats with the seed.
+# DURATION, SCENARIO. Every choice a scenario draws (pick, pick_ms, pick_one) comes from a generator seeded with SEED,
+# so it repeats with the seed.
 
 TG_DLL=$BUILD/tg/transportguard.dll
 TOOL_DLL=$BUILD/tool/tg-chaos.dll
@@ -26,11 +27,27 @@ rel() { # seconds since the load started, e.g. 3.250
 fault() { local line; line="$(now_ms) +$(rel)s $*"; echo "$line" >> "$RUN/faults.log"; echo "chaos: $line"; }
 die() { fault "ERROR $*"; echo "chaos: $*" >&2; VERDICT_ERROR="$*"; finish; }
 
+# The draws. Not bash's RANDOM: bash reseeds it in every subshell, and scenarios draw in one (t=$(pick_ms 2 6)),
+# so RANDOM there does not repeat with the seed (and does not advance the script's own sequence). A linear
+# congruential generator of our own instead (rand()'s constants, modulo 2^31, no overflow in bash arithmetic), its
+# state in $RUN/rng, which carries it out of the subshell to the next draw; it starts from a hash of the seed, so
+# consecutive seeds do not start with alike draws. draw15 sets DRAWN to 15 bits (0-32767).
+echo $(( 0x$(printf 'chaos %s' "$SEED" | sha256sum | cut -c1-8) % 2147483648 )) > "$RUN/rng"
+draw15() {
+  local s; s=$(< "$RUN/rng")
+  s=$(( (s * 1103515245 + 12345) % 2147483648 ))
+  echo "$s" > "$RUN/rng"
+  DRAWN=$(( s >> 16 ))
+}
 # pick A B: an integer in [A, B] drawn from the seed.
-pick() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
+pick() { draw15; echo $(( $1 + DRAWN % ($2 - $1 + 1) )); }
 # pick_ms A B: a time in seconds with ms, uniform in [A, B] seconds, from the seed.
-pick_ms() { local ms=$(( $1 * 1000 + (RANDOM * 32768 + RANDOM) % (($2 - $1) * 1000 + 1) )); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
-pick_one() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
+pick_ms() {
+  local hi lo ms; draw15; hi=$DRAWN; draw15; lo=$DRAWN
+  ms=$(( $1 * 1000 + (hi * 32768 + lo) % (($2 - $1) * 1000 + 1) ))
+  printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+pick_one() { local a=("$@"); draw15; echo "${a[DRAWN % ${#a[@]}]}"; }
 # at SECONDS: sleep until that many seconds (with ms) after the load started.
 at() {
   local target=$(( LOAD_START_MS + $(printf '%.0f' "$(echo "$1 * 1000" | bc)") )) n; n=$(now_ms)
