@@ -1,7 +1,8 @@
 # Sourced by chaos/run inside the scenario's private network and mount namespaces. Helpers for the scenario files
 # (chaos/scenarios/NAME.sh): nodes, sinks, load, faults, and the verdict. Every wait here is bounded.
 # Set by chaos/run: RUN (run directory), BUILD (published gateway in $BUILD/tg, tools in $BUILD/tool), SEED,
-# DURATION, SCENARIO. RANDOM is seeded with SEED, so every choice drawn from it repeats with the seed.
+# DURATION, SCENARIO. Every choice a scenario draws (pick, pick_ms, pick_one) comes from a generator seeded with SEED,
+# so it repeats with the seed.
 
 TG_DLL=$BUILD/tg/transportguard.dll
 TOOL_DLL=$BUILD/tool/tg-chaos.dll
@@ -14,6 +15,7 @@ LOAD_START_MS=0
 declare -A NODE_PID=() NODE_HTTP=() SINK_PID=()
 declare -a DEDUP=()          # the nodes' duplicate-store switches (dedup_store)
 declare -a SINK_FILES=()
+declare -a VERIFY_ARGS=()    # extra switches for tg-chaos verify a scenario sets (e.g. --lost-sink mbox-a)
 GEN_PID=
 
 now_ms() { date +%s%3N; }
@@ -25,11 +27,27 @@ rel() { # seconds since the load started, e.g. 3.250
 fault() { local line; line="$(now_ms) +$(rel)s $*"; echo "$line" >> "$RUN/faults.log"; echo "chaos: $line"; }
 die() { fault "ERROR $*"; echo "chaos: $*" >&2; VERDICT_ERROR="$*"; finish; }
 
+# The draws. Not bash's RANDOM: bash reseeds it in every subshell, and scenarios draw in one (t=$(pick_ms 2 6)),
+# so RANDOM there does not repeat with the seed (and does not advance the script's own sequence). A linear
+# congruential generator of our own instead (rand()'s constants, modulo 2^31, no overflow in bash arithmetic), its
+# state in $RUN/rng, which carries it out of the subshell to the next draw; it starts from a hash of the seed, so
+# consecutive seeds do not start with alike draws. draw15 sets DRAWN to 15 bits (0-32767).
+echo $(( 0x$(printf 'chaos %s' "$SEED" | sha256sum | cut -c1-8) % 2147483648 )) > "$RUN/rng"
+draw15() {
+  local s; s=$(< "$RUN/rng")
+  s=$(( (s * 1103515245 + 12345) % 2147483648 ))
+  echo "$s" > "$RUN/rng"
+  DRAWN=$(( s >> 16 ))
+}
 # pick A B: an integer in [A, B] drawn from the seed.
-pick() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
+pick() { draw15; echo $(( $1 + DRAWN % ($2 - $1 + 1) )); }
 # pick_ms A B: a time in seconds with ms, uniform in [A, B] seconds, from the seed.
-pick_ms() { local ms=$(( $1 * 1000 + (RANDOM * 32768 + RANDOM) % (($2 - $1) * 1000 + 1) )); printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
-pick_one() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
+pick_ms() {
+  local hi lo ms; draw15; hi=$DRAWN; draw15; lo=$DRAWN
+  ms=$(( $1 * 1000 + (hi * 32768 + lo) % (($2 - $1) * 1000 + 1) ))
+  printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+pick_one() { local a=("$@"); draw15; echo "${a[DRAWN % ${#a[@]}]}"; }
 # at SECONDS: sleep until that many seconds (with ms) after the load started.
 at() {
   local target=$(( LOAD_START_MS + $(printf '%.0f' "$(echo "$1 * 1000" | bc)") )) n; n=$(now_ms)
@@ -132,21 +150,23 @@ load() {
 # The standard cluster: two edges relaying to two hubs, hubs routing a.test and b.test to two mailbox sinks and
 # everything else (bounces to gen.test) to a third, every node a peer of every other, each on its own address and
 # known to the others by name (the run's hosts file, chaos/run).
-E1=127.0.0.2 E2=127.0.0.3 H1=127.0.0.4 H2=127.0.0.5 MBA=127.0.0.10 MBB=127.0.0.11 MBX=127.0.0.12
+# A scenario may set ROUTE_A, the hubs' route for a.test (default smtp:$MBA:25), e.g. a mailbox cluster route whose
+# standby sink (mbox-a2 on $MBA2) it starts itself.
+E1=127.0.0.2 E2=127.0.0.3 H1=127.0.0.4 H2=127.0.0.5 MBA=127.0.0.10 MBB=127.0.0.11 MBX=127.0.0.12 MBA2=127.0.0.13
 PEER_NAMES=(--peer e1@e1.chaos.test:25 --peer e2@e2.chaos.test:25 --peer h1@h1.chaos.test:25 --peer h2@h2.chaos.test:25)
 cluster4() { # [extra hub switches...]
   PEERS=("${PEER_NAMES[@]}")
   sink mbox-a $MBA:25 "${REJECT_A:-}"
   sink mbox-b $MBB:25 "${REJECT_B:-}"
   sink bounces $MBX:25
-  local hub=(--Delivery:Routes:a.test smtp:$MBA:25 --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
+  local hub=(--Delivery:Routes:a.test "${ROUTE_A:-smtp:$MBA:25}" --Delivery:Routes:b.test smtp:$MBB:25 --Delivery:DefaultRoute smtp:$MBX:25 "$@")
   NODE_NOWAIT=1 node h1 $H1:25 $H1:9525 "${hub[@]}"
   NODE_NOWAIT=1 node h2 $H2:25 $H2:9525 "${hub[@]}"
   NODE_NOWAIT=1 node e1 $E1:25 $E1:9525 --relay-to h1.chaos.test:25,h2.chaos.test:25
   NODE_NOWAIT=1 node e2 $E2:25 $E2:9525 --relay-to h2.chaos.test:25,h1.chaos.test:25
   nodes_wait h1 h2 e1 e2
   GEN_TARGETS=$E1:25,$E2:25
-  fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX"
+  fault "cluster up: e1=$E1 e2=$E2 h1=$H1 h2=$H2 sinks a=$MBA b=$MBB bounces=$MBX${ROUTE_A:+ (a.test by $ROUTE_A)}"
 }
 
 # partition FROM_IP TO_IP one|two, heal FROM_IP TO_IP one|two (iptables inside the namespace)
@@ -173,7 +193,8 @@ metric_sum() { # NAME: the sum of a metric over every running node (0 for nodes 
 }
 
 # finish: waits for the generator, then (bounded) for the sinks to hold every acknowledged message, for the queues
-# and shadows to empty, and prints the verdict line into $RUN/verdict.
+# and shadows to empty, and prints the verdict line into $RUN/verdict. A scenario that defines scenario_end has it
+# called after the count, with the nodes still up (to add its own lines to faults.log, or set VERDICT_ERROR).
 finish() {
   trap - EXIT
   local gen_deadline=$(( $(now_ms) + (${LOAD_SECONDS:-$DURATION} + GIVE_UP + 30) * 1000 ))
@@ -189,7 +210,7 @@ finish() {
   local counts=""
   if [ -z "${VERDICT_ERROR:-}" ] && [ -f "$RUN/gen.rec" ]; then
     local sinks; sinks=$(IFS=,; echo "${SINK_FILES[*]}")
-    dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" \
+    dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" "${VERIFY_ARGS[@]}" \
       --wait-until-ms $(( deadline + GRACE * 1000 )) > /dev/null
     fault "sinks checked; waiting (${SETTLE} s at most) for queues and shadows to empty"
     local settle_end=$(( $(now_ms) + SETTLE * 1000 )) q s
@@ -200,8 +221,10 @@ finish() {
     done
     sleep 2
     fault "settled: queued=$(metric_sum transportguard_queue_messages) shadows=$(metric_sum transportguard_shadow_messages)"
-    counts=$(dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" --summary "$RUN/summary.txt")
+    counts=$(dotnet "$TOOL_DLL" verify --gen "$RUN/gen.rec" --sinks "$sinks" --deadline-ms "$deadline" "${VERIFY_ARGS[@]}" \
+      --summary "$RUN/summary.txt")
   fi
+  if [ -z "${VERDICT_ERROR:-}" ] && declare -F scenario_end > /dev/null; then scenario_end; fi
   local id
   for id in "${!NODE_HTTP[@]}"; do   # the nodes' view at the end, for whoever reads the run directory
     curl -s --max-time 2 "http://${NODE_HTTP[$id]}/metrics" | grep '^transportguard_' > "$RUN/$id/metrics.txt" 2>/dev/null || true

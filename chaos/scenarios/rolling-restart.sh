@@ -6,7 +6,7 @@ scenario() {
   cluster4
   load --targets "$GEN_TARGETS" --duration "$DURATION" --rate 30 --sessions 6
   local order=(e1 e2 h1 h2) i j tmp
-  for ((i = ${#order[@]} - 1; i > 0; i--)); do j=$(( RANDOM % (i + 1) )); tmp=${order[i]}; order[i]=${order[j]}; order[j]=$tmp; done
+  for ((i = ${#order[@]} - 1; i > 0; i--)); do j=$(pick 0 "$i"); tmp=${order[i]}; order[i]=${order[j]}; order[j]=$tmp; done
   at "$(pick_ms 1 3)"
   for n in "${order[@]}"; do
     node_term "$n"

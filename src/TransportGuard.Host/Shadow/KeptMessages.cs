@@ -11,7 +11,10 @@ internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, Ta
 {
     /// <summary>
     /// A hold on a delivered message ends: its primary discarded our shadow (<paramref name="shadowDiscarded"/>), or
-    /// its holder acknowledged our discard notice. With neither left, the message is finished.
+    /// its holder acknowledged our discard notice. With neither left, the message is finished. The two may end at
+    /// once (an edge's message is both shadowed by the other edge and our shadow of the hub's copy), each release
+    /// reading the progress before the other writes: the release whose record leaves no hold finishes the message,
+    /// else it would stay, deliverable with nothing to deliver, and never end (chaos mailbox-failover, e2).
     /// </summary>
     public async Task ReleaseAsync(string queueId, bool shadowDiscarded, string reason)
     {
@@ -21,9 +24,12 @@ internal sealed class KeptMessages(IMessageStore store, QueueIdGenerator ids, Ta
         var stillShadow = !shadowDiscarded && (progress.Shadow is not null || message.Envelope.ShadowOf is not null);
         var stillAwaiting = shadowDiscarded && progress.AwaitingDiscard;
         if (stillShadow || stillAwaiting)
-            await store.RecordProgressAsync(queueId, p => shadowDiscarded ? p with { Shadow = null } : p with { AwaitingDiscard = false }, reason);
-        else
-            await store.MarkFinishedAsync(queueId, reason);
+        {
+            var left = await store.RecordProgressAsync(queueId, p => shadowDiscarded ? p with { Shadow = null } : p with { AwaitingDiscard = false }, reason);
+            if (left is null || left.Shadow is not null || left.AwaitingDiscard || message.Envelope.ShadowOf is not null)
+                return;
+        }
+        await store.MarkFinishedAsync(queueId, reason);
     }
 
     /// <summary>
