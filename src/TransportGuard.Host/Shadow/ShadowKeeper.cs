@@ -12,7 +12,7 @@ namespace TransportGuard.Shadow;
 /// bounce it again, once we are gone); one we handed to a primary that took it with XSHADOW stays as our shadow of
 /// it; a copy we took over stays until its old primary asks (fencing) or the auto-discard interval ends.
 /// </summary>
-internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, IMessageTracker tracker,
+internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices notices, ShadowStore shadows, KeptMessages kept, IMessageTracker tracker,
     TimeProvider time, ILogger<ShadowKeeper> logger) : IMessageKeeper
 {
     public KeepRequest? Keep(SpooledMessage message, MessageProgress progress, IReadOnlyList<RecipientResult> results)
@@ -34,6 +34,12 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
                 if (primary is not null)
                 {
                     shadows.Add(recorded.Shadow!, envelope.QueueId);
+                    // The primary may have delivered its copy and sent its discard notice before this record was durable:
+                    // the notice found no shadow and was kept as early. Indexed first, then checked, so a notice is
+                    // either found here or finds the shadow in the index (chaos mailbox-failover seed 1009: 24 shadows
+                    // held to auto-discard after a slow commit).
+                    if (shadows.DiscardedBeforeCopy(recorded.Shadow!) && shadows.TryRemove(primary.Primary, primary.PrimaryQueueId, out _))
+                        _ = ReleaseEarlyAsync(envelope.QueueId, primary);
                     tracker.Record(envelope.Tracked(TrackingEventKind.Shadow) with
                     {
                         Peer = primary.Primary, PeerQueueId = primary.PrimaryQueueId,
@@ -43,6 +49,22 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
                 LogKept(envelope.QueueId, holder ?? "-", primary?.Primary ?? "-");
             });
     }
+
+    private async Task ReleaseEarlyAsync(string queueId, ShadowRef primary)
+    {
+        try
+        {
+            await kept.ReleaseAsync(queueId, shadowDiscarded: true, $"shadow discarded: {primary.Primary} delivered {primary.PrimaryQueueId} before we kept it");
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            // The spool refused the record (a failed commit): the shadow stays until auto-discard.
+            LogEarlyReleaseFailed(ex, queueId);
+        }
+    }
+
+    [LoggerMessage(4011, LogLevel.Warning, "{QueueId}: its primary discarded it before it was kept, and the release failed; it stays until auto-discard")]
+    private partial void LogEarlyReleaseFailed(Exception exception, string queueId);
 
     [LoggerMessage(4008, LogLevel.Information, "{QueueId}: ended; kept until {Holder} acknowledges the discard notice, shadowed for primary {Primary}")]
     private partial void LogKept(string queueId, string holder, string primary);

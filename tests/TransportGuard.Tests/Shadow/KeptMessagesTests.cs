@@ -23,7 +23,7 @@ public sealed class KeptMessagesTests
 
         // The hub's discard notice is handled by a release that read the progress before the other release wrote.
         var late = new KeptMessages(new ProgressAsOf(store, id, store.Progress(id)), gateway.Services.GetRequiredService<QueueIdGenerator>(),
-            gateway.Services.GetRequiredService<TakenReports>());
+            gateway.Services.GetRequiredService<TakenReports>(), TransportGuard.Tracking.NoMessageTracker.Instance);
         await gateway.Services.GetRequiredService<KeptMessages>().ReleaseAsync(id, shadowDiscarded: false, "discard acknowledged by e1 (test)");
         Assert.True(store.TryGet(id, out _), "released with the hub's hold still on");
         await late.ReleaseAsync(id, shadowDiscarded: true, "shadow discarded: hub delivered H0000000000001 (test)");
@@ -44,6 +44,30 @@ public sealed class KeptMessagesTests
         Assert.True(store.Progress(id).AwaitingDiscard);
         await kept.ReleaseAsync(id, shadowDiscarded: false, "discard acknowledged (test)");
         Assert.False(store.TryGet(id, out _));
+    }
+
+    [Fact]
+    public async Task A_discard_notice_that_came_before_the_shadow_was_kept_still_ends_it()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var store = gateway.Services.GetRequiredService<IMessageStore>();
+        var now = DateTimeOffset.UtcNow;
+        var template = new SpooledEnvelope(gateway.Services.GetRequiredService<QueueIdGenerator>().Next(), "a@example.org",
+            [new SpooledRecipient("b@example.com", "")], "", "127.0.0.9", "client.test", false, now, [], 0, "");
+        var message = await gateway.Spool.StoreAsync(template, "Subject: early\r\n\r\nbody\r\n"u8.ToArray(), CancellationToken.None);
+        var id = message.Envelope.QueueId;
+        // The hub took it with XSHADOW, delivered it and sent its discard notice before our record of the handoff was
+        // durable: the notice found no shadow here.
+        var primary = new ShadowRef("hub", "H0000000000002", now);
+        await gateway.Services.GetRequiredService<ShadowManager>().DiscardAsync("hub", [primary.PrimaryQueueId]);
+
+        var keep = gateway.Services.GetRequiredService<ShadowKeeper>().Keep(message, store.Progress(id),
+            [new TransportGuard.Delivery.RecipientResult("b@example.com", TransportGuard.Delivery.DeliveryOutcome.Delivered, "2.0.0", "250 queued as H0000000000002", "hub", Primary: primary)]);
+        var recorded = await store.RecordProgressAsync(id, Assert.IsType<TransportGuard.Queue.KeepRequest>(keep).Apply, "ended; shadowed for hub (test)");
+        keep.Kept(recorded!);
+
+        await Eventually.UntilAsync(() => !store.TryGet(id, out _), TimeSpan.FromSeconds(10), () => $"still kept: {store.Progress(id)}");
+        Assert.Equal(0, gateway.Services.GetRequiredService<ShadowStore>().Count("hub"));
     }
 
     /// <summary>A delivered message kept for both holds: our discard notice to its holder, and as our shadow of the
