@@ -12,9 +12,11 @@ namespace TransportGuard.SafetyNet;
 /// When a mailbox cluster route moves to a standby, resubmits what this node delivered on that route in
 /// <c>[last good contact − replay, the move]</c> to the new active (docs/safetynet.md, Mailbox clusters), except what
 /// already went to the new active. A second look a few seconds later takes deliveries whose next hop's 250 had come
-/// but whose record had not been written at the first (they are not taken twice). A failover is marked done in
-/// `DATA/safetynet/failovers-done.json` once both looks ran; at start, a route's last failover not marked done (a
-/// crash or stop cut it short) is resubmitted again, and duplicate detection drops what had gone already.
+/// but whose record had not been written at the first: a (message, recipient) is not taken twice, but another
+/// recipient of a message the first look took is (a retry under way to the old active at the move). A failover is
+/// marked done in `DATA/safetynet/failovers-done.json` once both looks ran; at start, a route's last failover not
+/// marked done (a crash or stop cut it short) is resubmitted again, and duplicate detection drops what had gone
+/// already.
 /// </summary>
 internal sealed partial class FailoverResubmitter(MailboxClusters clusters, Resubmitter resubmitter, IOptions<SafetyNetOptions> options,
     IOptions<SpoolOptions> spool, TimeProvider time, ILogger<FailoverResubmitter> logger) : IHostedService, IDisposable
@@ -22,8 +24,6 @@ internal sealed partial class FailoverResubmitter(MailboxClusters clusters, Resu
     private const int DoneKept = 100;
     private readonly string _doneFile = Path.Combine(spool.Value.DataDirectory, "safetynet", "failovers-done.json");
     private readonly Lock _doneLock = new();
-    /// <summary>How long after the move the second look comes: past any delivery that was between its 250 and its record.</summary>
-    private static readonly TimeSpan SecondLook = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, bool> _running = new();
@@ -70,7 +70,8 @@ internal sealed partial class FailoverResubmitter(MailboxClusters clusters, Resu
         {
             var first = await resubmitter.RunAsync(Filter(failover, failover.At), null, false, ResubmitTrigger.Failover, cancellationToken, taken);
             LogResubmitted(failover.Route, failover.From.ToString(), failover.To.ToString(), failover.WindowStart, failover.At, first.RequestId, first.Resubmitted);
-            await Task.Delay(SecondLook, time, cancellationToken);
+            // Past any delivery that was between its 250 and its record at the first look (SafetyNet:FailoverSecondLook).
+            await Task.Delay(options.Value.FailoverSecondLook, time, cancellationToken);
             var second = await resubmitter.RunAsync(Filter(failover, time.GetUtcNow()), null, false, ResubmitTrigger.Failover, cancellationToken, taken);
             if (second.Resubmitted > 0)
                 LogResubmitted(failover.Route, failover.From.ToString(), failover.To.ToString(), failover.WindowStart, failover.At, second.RequestId, second.Resubmitted);

@@ -16,13 +16,18 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
 {
     private const int ListedIds = 1000;
 
-    /// <param name="taken">Originals already resubmitted by an earlier pass of the same cause (a failover's second
-    /// look): skipped, and what this pass copies is added.</param>
+    /// <param name="taken">The (message, recipient) pairs an earlier pass of the same cause resubmitted (a failover's
+    /// second look): skipped, and what this pass copies is added. By pair, not by message: a recipient of a message
+    /// the first look took, delivered to the old active after it (a retry under way at the move), is the second
+    /// look's to take.</param>
     public async Task<ResubmitResult> RunAsync(ResubmitFilter filter, string? resubmitTo, bool dryRun, string trigger, CancellationToken cancellationToken,
         ConcurrentDictionary<string, bool>? taken = null)
     {
         var requestId = "RS" + ids.Next();
-        var picks = Choose(filter).Where(p => taken is null || dryRun || taken.TryAdd(p.Message.Envelope.QueueId, true)).ToList();
+        var picks = Choose(filter);
+        if (taken is not null && !dryRun)
+            picks = [.. picks.Select(p => p with { Recipients = [.. p.Recipients.Where(r => taken.TryAdd(IdentityOf(p.Message.Envelope) + "\n" + r, true))] })
+                .Where(p => p.Recipients.Count > 0)];
         metrics.Request(trigger);
         var recipients = picks.Sum(p => p.Recipients.Count);
         if (dryRun)
@@ -68,7 +73,7 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
         var latest = new Dictionary<(string Message, string Recipient), (KeptMessage Message, DateTimeOffset At)>();
         foreach (var message in catalog.Messages())
         {
-            var identity = message.Envelope.Identity is { } id ? id.Id + "/" + id.BodySha256 : message.Envelope.QueueId;
+            var identity = IdentityOf(message.Envelope);
             foreach (var delivery in message.Deliveries.Where(d => filter.Matches(message.Envelope, d)))
             {
                 var key = (identity, delivery.Recipient.ToLowerInvariant());
@@ -80,6 +85,11 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
             .Select(g => new Choice(g.First().Value.Message, [.. g.Select(e => e.Key.Recipient)]))
             .OrderBy(p => p.Message.LastDelivery)];
     }
+
+    /// <summary>What tells one message from another here, as duplicate detection does (docs/dedup.md, The key); the
+    /// queue id for a message stored without its identity.</summary>
+    private static string IdentityOf(SpooledEnvelope envelope) =>
+        envelope.Identity is { } id ? id.Id + "/" + id.BodySha256 : envelope.QueueId;
 
     /// <summary>A new queue entry: the original's content and envelope, only the chosen recipients, received now (its
     /// queue lifetime starts again), no shadow or takeover marks, and the request that made it.</summary>

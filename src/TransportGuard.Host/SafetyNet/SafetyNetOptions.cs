@@ -26,6 +26,10 @@ internal sealed class SafetyNetOptions : IValidatable
     /// <summary>Messages one resubmit request copies into the queue at once (each a read and a group commit).</summary>
     public int ResubmitConcurrency { get; set; } = 8;
 
+    /// <summary>How long after a mailbox cluster failover its resubmit looks again, for deliveries whose next hop's
+    /// 250 had come but whose record had not been written at the first look (docs/safetynet.md, Mailbox clusters).</summary>
+    public TimeSpan FailoverSecondLook { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<string> Validate()
     {
         if (Check.Positive($"{Section}:{nameof(HoldTime)}", HoldTime) is { } hold)
@@ -38,5 +42,7 @@ internal sealed class SafetyNetOptions : IValidatable
             yield return sweep;
         if (Check.Range($"{Section}:{nameof(ResubmitConcurrency)}", ResubmitConcurrency, 1, 256) is { } concurrency)
             yield return concurrency;
+        if (Check.Positive($"{Section}:{nameof(FailoverSecondLook)}", FailoverSecondLook) is { } secondLook)
+            yield return secondLook;
     }
 }

@@ -121,12 +121,24 @@ internal sealed partial class ScriptedNextHop
     private async Task FinishAsync(Stream stream, int number, string from, List<string> recipients, byte[] body, string mailParameters, bool viaBdat)
     {
         var reply = recipients.Count == 0 ? "554 5.5.1 Error: no valid recipients" : _script.DataReply(number) ?? $"250 2.0.0 Ok: queued as H{Interlocked.Increment(ref _queueIds)}";
-        if (reply.StartsWith('2'))
+        var taken = reply.StartsWith('2');
+        if (taken)
+        {
+            Interlocked.Increment(ref _unanswered);
             Messages.Enqueue(new ReceivedMessage(from, [.. recipients], body, mailParameters, viaBdat));
+        }
         recipients.Clear();
-        if (_script.DataReplyDelay > TimeSpan.Zero)
-            await Task.Delay(_script.DataReplyDelay);
-        await ReplyAsync(stream, reply);
+        try
+        {
+            if (_script.DataReplyDelay > TimeSpan.Zero)
+                await Task.Delay(_script.DataReplyDelay);
+            await ReplyAsync(stream, reply);
+        }
+        finally
+        {
+            if (taken)
+                Interlocked.Decrement(ref _unanswered);
+        }
     }
 
     private static async Task ReplyAsync(Stream stream, string reply) =>

@@ -73,6 +73,11 @@ internal sealed partial class ScriptedNextHop : IAsyncDisposable
     public int Connections => _connections;
     private int _connections;
 
+    /// <summary>Messages taken (in <see cref="Messages"/>) whose 250 has not been written yet
+    /// (<see cref="NextHopScript.DataReplyDelay"/>): deliveries the client cannot know of yet.</summary>
+    public int Unanswered => Volatile.Read(ref _unanswered);
+    private int _unanswered;
+
     public Task WaitForMessagesAsync(int count, TimeSpan timeout) => Eventually.UntilAsync(() => Messages.Count >= count, timeout,
         () => $"{Messages.Count} of {count} message(s) arrived; transcript tail:\n{string.Join('\n', Transcript.TakeLast(30))}");
 
