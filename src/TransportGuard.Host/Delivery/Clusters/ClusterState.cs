@@ -42,14 +42,6 @@ internal sealed class ClusterState
     /// <summary>Read for every recipient on the route, without the lock.</summary>
     public HostPort Active => Route.Servers[_active];
 
-    /// <summary>A delivery to <paramref name="server"/> succeeded: as good a contact as a passed health check.</summary>
-    public void Contacted(HostPort server, DateTimeOffset at)
-    {
-        lock (_lock)
-            if (server == Active && !(at < _lastGoodContact))
-                _lastGoodContact = at;
-    }
-
     /// <summary>Records one round of probes (one result per server, in list order) and applies the failover rule.</summary>
     public HealthRound Record(IReadOnlyList<ProbeResult> results, DateTimeOffset now, MailboxClusterOptions options)
     {

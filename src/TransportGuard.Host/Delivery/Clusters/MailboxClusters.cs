@@ -42,14 +42,6 @@ internal sealed class MailboxClusters : IActiveServers
     public HostPort ActiveOf(MailboxClusterRoute route) =>
         _bySpec.TryGetValue(route.Spec, out var state) ? state.Active : route.Servers[0];
 
-    /// <summary>For the delivery path: a delivery on route <paramref name="spec"/> to <paramref name="server"/>
-    /// succeeded at <paramref name="at"/>, which counts as good contact when that server is still the active one.</summary>
-    public void Contacted(string spec, HostPort server, DateTimeOffset at)
-    {
-        if (_bySpec.TryGetValue(spec, out var state))
-            state.Contacted(server, at);
-    }
-
     /// <summary>Each cluster route now: servers and their health, the active one, failovers (for the admin API).</summary>
     public IReadOnlyList<ClusterSnapshot> Snapshot() => [.. All.Select(s => s.Snapshot())];
 
