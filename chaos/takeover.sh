@@ -4,6 +4,7 @@
 # MODE=stop); the edge takes over and delivers through hub2; hub1's sink comes up and hub1 comes back (restarted, or
 # resumed), asks the edge what it took over, and must deliver none of it. Prints acknowledged / delivered / lost /
 # duplicated, counted by Message-Id in the sinks' files, and exits non-zero unless lost and duplicated are both 0.
+# Then it prints one message's trace on each of the three nodes (`transportguard trace`, docs/tracking.md).
 # Usage: chaos/takeover.sh [messages]        (env MODE=kill|stop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,4 +48,10 @@ delivered=$(count sort -u | wc -l)
 total=$(count cat | wc -l)
 lost=$((acknowledged - delivered)); duplicated=$((total - delivered))
 echo "acknowledged=$acknowledged delivered=$delivered lost=$lost duplicated=$duplicated (hub1 delivered $(ls "$work/sink1" | wc -l) after it came back)"
+# One message through two nodes and a takeover, as each node's message tracking tells it.
+id=$(count head -1 | sed 's/^Message-Id: //')
+for n in edge:$E hub1:$H1 hub2:$H2; do
+  echo "--- trace of $id on ${n%%:*}"
+  dotnet "$work/tg/transportguard.dll" trace --message-id "$id" --url "http://${n#*:}:9525" --data "$work/${n%%:*}" || true
+done
 [ "$lost" -eq 0 ] && [ "$duplicated" -eq 0 ]
