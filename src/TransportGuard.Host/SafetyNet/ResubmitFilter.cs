@@ -1,4 +1,6 @@
+using TransportGuard.Smtp.Protocol;
 using TransportGuard.Spool;
+using TransportGuard.Tracking;
 
 namespace TransportGuard.SafetyNet;
 
@@ -11,22 +13,21 @@ namespace TransportGuard.SafetyNet;
 internal sealed record ResubmitFilter(DateTimeOffset Start, DateTimeOffset End, string? Destination = null, string? Sender = null,
     string? Recipient = null, string? MessageId = null, string? ExceptDestination = null)
 {
+    // Addresses and Message-IDs as operators paste them, with or without angle brackets: stripped once, here.
+    public string? Sender { get; init; } = Sender?.Trim().Trim('<', '>');
+    public string? Recipient { get; init; } = Recipient?.Trim().Trim('<', '>');
+    public string? MessageId { get; init; } = TrackingQuery.MessageIdOf(MessageId);
+
     public bool HasCriterion => Destination is not null || Sender is not null || Recipient is not null || MessageId is not null;
 
     public bool Matches(SpooledEnvelope envelope, RecipientOutcome delivery) =>
         delivery.IsOwnDelivery && delivery.At >= Start && delivery.At <= End
         && (Destination is null || Same(Destination, delivery.Route) || Same(Destination, delivery.Destination)
-            || Same(Destination, DomainOf(delivery.Recipient)))
+            || Same(Destination, MailboxSyntax.DomainOf(delivery.Recipient)))
         && (ExceptDestination is null || !Same(ExceptDestination, delivery.Destination))
-        && (Sender is null || Same(Sender.Trim('<', '>'), envelope.ReversePath))
-        && (Recipient is null || Same(Recipient.Trim('<', '>'), delivery.Recipient))
-        && (MessageId is null || MessageIdOf(envelope) == MessageId.Trim().Trim('<', '>'));
-
-    /// <summary>The Message-ID a message was identified by (docs/dedup.md), without its angle brackets; null when it has none.</summary>
-    public static string? MessageIdOf(SpooledEnvelope envelope) =>
-        envelope.Identity?.Id is { } id && id.StartsWith("m:", StringComparison.Ordinal) ? id[2..] : null;
-
-    private static string DomainOf(string address) => address[(address.LastIndexOf('@') + 1)..];
+        && (Sender is null || Same(Sender, envelope.ReversePath))
+        && (Recipient is null || Same(Recipient, delivery.Recipient))
+        && (MessageId is null || envelope.Identity?.MessageId == MessageId);
 
     private static bool Same(string wanted, string? value) => value is not null && wanted.Equals(value, StringComparison.OrdinalIgnoreCase);
 }

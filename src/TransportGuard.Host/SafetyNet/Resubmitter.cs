@@ -26,7 +26,7 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
         var requestId = "RS" + ids.Next();
         var picks = Choose(filter);
         if (taken is not null && !dryRun)
-            picks = [.. picks.Select(p => p with { Recipients = [.. p.Recipients.Where(r => taken.TryAdd(IdentityOf(p.Message.Envelope) + "\n" + r, true))] })
+            picks = [.. picks.Select(p => p with { Recipients = [.. p.Recipients.Where(r => taken.TryAdd(p.Identity + "\n" + r, true))] })
                 .Where(p => p.Recipients.Count > 0)];
         metrics.Request(trigger);
         var recipients = picks.Sum(p => p.Recipients.Count);
@@ -64,7 +64,8 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
         return result;
     }
 
-    private sealed record Choice(KeptMessage Message, IReadOnlyList<string> Recipients);
+    /// <param name="Identity">What tells the message from others (<see cref="IdentityOf"/>).</param>
+    private sealed record Choice(KeptMessage Message, string Identity, IReadOnlyList<string> Recipients);
 
     /// <summary>Each message with the recipients whose deliveries match; one message and recipient once only (the
     /// latest copy), so a resubmitted copy that is itself kept does not double a later request.</summary>
@@ -82,7 +83,7 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
             }
         }
         return [.. latest.GroupBy(e => e.Value.Message.Envelope.QueueId)
-            .Select(g => new Choice(g.First().Value.Message, [.. g.Select(e => e.Key.Recipient)]))
+            .Select(g => new Choice(g.First().Value.Message, g.First().Key.Message, [.. g.Select(e => e.Key.Recipient)]))
             .OrderBy(p => p.Message.LastDelivery)];
     }
 
@@ -112,7 +113,7 @@ internal sealed partial class Resubmitter(IMessageStore store, SafetyNetCatalog 
         }, content, cancellationToken);
         LogCopied(requestId, original.QueueId, copy.Envelope.QueueId, copy.Envelope.Recipients.Count);
         tracker.Record(TrackingEvent.Resubmitted(copy.Envelope.QueueId, original.QueueId, requestId, original.ReversePath,
-            [.. copy.Envelope.Recipients.Select(r => r.Address)], ResubmitFilter.MessageIdOf(original)));
+            [.. copy.Envelope.Recipients.Select(r => r.Address)], original.Identity?.MessageId));
         return copy.Envelope.QueueId;
     }
 

@@ -13,6 +13,10 @@ namespace TransportGuard.Spool;
 /// </summary>
 internal sealed record ContentIdentity(string Id, string BodySha256)
 {
+    /// <summary>The Message-ID the identity was made from ("m:" and the id without its brackets); null for a message
+    /// without one, known by a hash of its header.</summary>
+    public string? MessageId => Id is ['m', ':', .. var id] ? id : null;
+
     /// <summary>Of a message held whole in memory (a report we write, a takeover copy).</summary>
     public static ContentIdentity Of(ReadOnlySpan<byte> content)
     {

@@ -10,13 +10,8 @@ internal static class EnvelopeTracking
     {
         Event = kind,
         QueueId = envelope.QueueId,
-        MessageId = MessageIdOf(envelope.Identity),
+        MessageId = envelope.Identity?.MessageId,
         Sender = envelope.ReversePath,
         Recipients = [.. recipients ?? envelope.Recipients.Select(r => r.Address)],
     };
-
-    /// <summary>The Message-ID the identity was made from (docs/dedup.md: "m:" and the id without its brackets);
-    /// null for a message without one, known by a hash of its header.</summary>
-    public static string? MessageIdOf(ContentIdentity? identity) =>
-        identity?.Id is ['m', ':', .. var id] ? id : null;
 }

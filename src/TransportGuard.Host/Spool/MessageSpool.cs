@@ -161,7 +161,7 @@ internal sealed partial class MessageSpool : IAsyncDisposable
             deliveries = [.. (outcomes ?? Index.Progress(queueId).Outcomes.Values).Where(o => o.IsOwnDelivery)];
             // Retained before the index lets it go, so no truncation in between can pass its records.
             if (deliveries.Count > 0)
-                Retained.Add(new RetainedMessage(message, deliveries.Max(o => o.At), deliveries));
+                Retained.Add(new RetainedMessage(message, deliveries));
         }
         var address = _log.Log.Enqueue(SpoolStateChange.Finish(queueId, reason, deliveries).ToRecord());
         await _committer.WaitDurableAsync(address);

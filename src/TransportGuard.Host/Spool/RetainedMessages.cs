@@ -4,8 +4,11 @@ namespace TransportGuard.Spool;
 
 /// <summary>A finished message kept for the Safety Net: its last envelope (its content stays in the log), when it
 /// was delivered, and the deliveries of our own it is kept for (route, destination, next hop's reply).</summary>
-internal sealed record RetainedMessage(SpooledMessage Message, DateTimeOffset DeliveredAt, IReadOnlyList<RecipientOutcome> Deliveries)
+internal sealed record RetainedMessage(SpooledMessage Message, IReadOnlyList<RecipientOutcome> Deliveries)
 {
+    /// <summary>Its last delivery: what the hold time and the age bounds count from.</summary>
+    public DateTimeOffset DeliveredAt { get; } = Deliveries.Max(o => o.At);
+
     public SpooledEnvelope Envelope => Message.Envelope;
     public string QueueId => Message.Envelope.QueueId;
 }

@@ -45,7 +45,7 @@ internal static class SpoolRecovery
                         done.Add(queueId);
                         // Kept for the Safety Net: the copy the index holds is the one it was delivered from.
                         if (change is { Retained: true, Outcomes: { Count: > 0 } deliveries } && index.TryGet(queueId, out var delivered))
-                            retained.Add(new RetainedMessage(delivered, deliveries.Max(o => o.At), deliveries));
+                            retained.Add(new RetainedMessage(delivered, deliveries));
                         index.Remove(queueId);
                     }
                     else if (!done.Contains(queueId))
