@@ -33,12 +33,8 @@ internal sealed partial class ShadowKeeper(PeerDirectory peers, DiscardNotices n
                     notices.Add(holder, envelope.QueueId);
                 if (primary is not null)
                 {
-                    shadows.Add(recorded.Shadow!, envelope.QueueId);
-                    // The primary may have delivered its copy and sent its discard notice before this record was durable:
-                    // the notice found no shadow and was kept as early. Indexed first, then checked, so a notice is
-                    // either found here or finds the shadow in the index (chaos mailbox-failover seed 1009: 24 shadows
-                    // held to auto-discard after a slow commit).
-                    if (shadows.DiscardedBeforeCopy(recorded.Shadow!) && shadows.TryRemove(primary.Primary, primary.PrimaryQueueId, out _))
+                    // The primary may have delivered its copy and sent its discard notice before this record was durable.
+                    if (shadows.AddUnlessDiscarded(recorded.Shadow!, envelope.QueueId))
                         _ = ReleaseEarlyAsync(envelope.QueueId, primary);
                     tracker.Record(envelope.Tracked(TrackingEventKind.Shadow) with
                     {

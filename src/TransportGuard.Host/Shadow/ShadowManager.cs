@@ -80,14 +80,8 @@ internal sealed partial class ShadowManager : BackgroundService, IHeartbeatListe
             if (!_shadows.TryRemove(primary, primaryQueueId, out var local))
             {
                 // Taken over meanwhile (the primary ended it before it went down), or a copy still on its way.
-                if (await _taken.PrimaryEndedAsync(primary, primaryQueueId))
+                if (await _taken.PrimaryEndedAsync(primary, primaryQueueId) || !_shadows.NoticeBeforeCopy(primary, primaryQueueId, out local))
                     continue;
-                _shadows.NoticeBeforeCopy(primary, primaryQueueId);
-                // A keep (ShadowKeeper) may have indexed the shadow in between and looked for this notice too early:
-                // look again. Whoever takes it out of the index releases it.
-                if (!_shadows.TryRemove(primary, primaryQueueId, out local))
-                    continue;
-                _shadows.DiscardedBeforeCopy(new Spool.ShadowRef(primary, primaryQueueId, default));
             }
             await _kept.ReleaseAsync(local, shadowDiscarded: true, $"shadow discarded: {primary} delivered {primaryQueueId}");
             _metrics.DiscardNotices.Inc();

@@ -20,10 +20,8 @@ internal sealed partial class ShadowRecovery(IMessageStore store, ShadowStore sh
         {
             if (message.Envelope.ShadowOf is not { } shadow)
                 return;
-            if (shadows.DiscardedBeforeCopy(shadow))
+            if (shadows.AddUnlessDiscarded(shadow, message.Envelope.QueueId))
                 _ = DropAsync(message.Envelope.QueueId, shadow);
-            else
-                shadows.Add(shadow, message.Envelope.QueueId);
         };
         var takenOver = TakenOver();
         foreach (var message in store.Messages.ToList())

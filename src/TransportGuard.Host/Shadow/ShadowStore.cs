@@ -18,9 +18,15 @@ internal sealed class ShadowStore(TimeProvider time)
 
     public void Add(ShadowRef shadow, string localQueueId) => Add(shadow.Primary, shadow.PrimaryQueueId, localQueueId);
 
-    /// <summary>A discard notice named a shadow we do not hold: a copy whose sender gave up waiting for our 250 may
-    /// still commit here (docs/protocol.md, Copies). Remembered for <see cref="EarlyNoticeLifetime"/>.</summary>
-    public void NoticeBeforeCopy(string primary, string primaryQueueId)
+    /// <summary>
+    /// A discard notice named a shadow we do not hold: a copy whose sender gave up waiting for our 250 may still
+    /// commit here (docs/protocol.md, Copies), or a message we handed to its primary may not be kept yet (its keep
+    /// record is still being written). Remembered for <see cref="EarlyNoticeLifetime"/>; then the index is looked at
+    /// once more, since the shadow may have been indexed meanwhile by one that looked for this notice too early
+    /// (<see cref="AddUnlessDiscarded"/>). True, with its local queue id, when it was: taken out here, the caller
+    /// releases it.
+    /// </summary>
+    public bool NoticeBeforeCopy(string primary, string primaryQueueId, out string localQueueId)
     {
         var now = time.GetUtcNow();
         if (_early.Count >= MaxEarlyNotices)
@@ -28,11 +34,25 @@ internal sealed class ShadowStore(TimeProvider time)
                 _early.TryRemove(old, out _);
         if (_early.Count < MaxEarlyNotices)
             _early[(primary, primaryQueueId)] = now + EarlyNoticeLifetime;
+        if (!TryRemove(primary, primaryQueueId, out localQueueId))
+            return false;
+        _early.TryRemove((primary, primaryQueueId), out _);
+        return true;
     }
 
-    /// <summary>Whether a copy just committed was already discarded by its primary (and forgets that notice).</summary>
-    public bool DiscardedBeforeCopy(ShadowRef shadow) =>
-        _early.TryRemove((shadow.Primary, shadow.PrimaryQueueId), out var until) && until >= time.GetUtcNow();
+    /// <summary>
+    /// Indexes a shadow (a copy just committed, or a message just kept as a primary's shadow), unless its primary's
+    /// discard notice came first: then it is taken out again and true is returned, and the caller releases it.
+    /// Indexed first, then the notice looked for, so a notice arriving at the same time either is found here or
+    /// finds the shadow in the index (<see cref="NoticeBeforeCopy"/>): whoever takes it out of the index releases it
+    /// (chaos mailbox-failover seed 1009: 24 shadows held to auto-discard after a slow keep commit).
+    /// </summary>
+    public bool AddUnlessDiscarded(ShadowRef shadow, string localQueueId)
+    {
+        Add(shadow, localQueueId);
+        return _early.TryRemove((shadow.Primary, shadow.PrimaryQueueId), out var until) && until >= time.GetUtcNow()
+            && TryRemove(shadow.Primary, shadow.PrimaryQueueId, out _);
+    }
 
     public void Add(string primary, string primaryQueueId, string localQueueId) =>
         _byPrimary.GetOrAdd(primary, _ => new(StringComparer.Ordinal))[primaryQueueId] = localQueueId;
